@@ -1,0 +1,177 @@
+/**
+ * Wiring: store + registry + runner + services + transports, and their orderly start and stop.
+ * `createServer` is the library's entry point; main.ts only turns flags into its options.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import pino, { type Logger } from 'pino';
+import { defaultConfig, type Config } from './config.js';
+import { demoKinds } from './kinds/index.js';
+import type { ServiceImplementation } from './operations/call-context.js';
+import { createKindsService } from './operations/kinds-service.js';
+import { createOperationsService } from './operations/operations-service.js';
+import type { ServiceName } from './proto/protos.js';
+import { protos } from './proto/protos.js';
+import type { EventBus } from './runtime/event-bus.js';
+import { createLocalBus } from './runtime/event-bus.js';
+import type { AnyKindDefinition } from './runtime/kind.js';
+import { loadKindModules } from './runtime/load-kinds.js';
+import { createRegistry, type KindRegistry } from './runtime/registry.js';
+import { createRunner, type Runner } from './runtime/runner.js';
+import { createWaiters } from './runtime/waiters.js';
+import { openStore } from './store/open-store.js';
+import type { OperationStore } from './store/operation-store.js';
+import { createGrpcServer } from './transport/grpc/grpc-server.js';
+import { createHttpServer } from './transport/http/http-server.js';
+
+export interface ServerOptions extends Partial<Omit<Config, 'store' | 'kinds'>> {
+  /** A `--store` value, or a store object (then `bus` may carry its cross-instance events). */
+  store?: string | OperationStore;
+  bus?: EventBus;
+  /** Kinds added to (or, with `demoKinds: false`, instead of) the demo kinds. */
+  kinds?: AnyKindDefinition[];
+  /** Module paths exporting kinds, as `--kinds`. */
+  kindModules?: string[];
+  /** Default true. */
+  demoKinds?: boolean;
+  logger?: Logger;
+  /** This instance's lease owner id; default host + pid + random. */
+  instanceId?: string;
+}
+
+export interface ListeningAddresses {
+  http: string;
+  grpc: string;
+}
+
+export interface LroServer {
+  /** Opens the store, starts the runner and binds both listeners. */
+  listen(): Promise<ListeningAddresses>;
+  /** Graceful: stop listening, let running work finish (shutdownGraceMs), release the rest, close the store. */
+  close(): Promise<void>;
+  readonly logger: Logger;
+  /** Available after listen(). */
+  readonly store: OperationStore;
+  readonly registry: KindRegistry;
+  readonly runner: Runner;
+  readonly services: Record<ServiceName, ServiceImplementation>;
+  readonly addresses: ListeningAddresses;
+}
+
+function url(scheme: string, host: string, port: number): string {
+  return `${scheme}${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+export function createServer(options: ServerOptions = {}): LroServer {
+  const { kinds: _kinds, store: _store, ...tunables } = options;
+  const config: Config = { ...defaultConfig(), ...stripUndefined(tunables), store: '', kinds: options.kindModules ?? [] };
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const instanceId = options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const shutdown = new AbortController();
+
+  let state: 'new' | 'starting' | 'listening' | 'closing' | 'closed' = 'new';
+  let parts:
+    | {
+        store: OperationStore;
+        bus: EventBus;
+        registry: KindRegistry;
+        runner: Runner;
+        services: Record<ServiceName, ServiceImplementation>;
+        grpc: ReturnType<typeof createGrpcServer>;
+        http: ReturnType<typeof createHttpServer>;
+        closeStore: boolean;
+        addresses: ListeningAddresses;
+      }
+    | undefined;
+
+  const need = () => {
+    if (!parts) throw new Error('the server is not listening yet: call listen() first');
+    return parts;
+  };
+
+  return {
+    logger,
+    get store() {
+      return need().store;
+    },
+    get registry() {
+      return need().registry;
+    },
+    get runner() {
+      return need().runner;
+    },
+    get services() {
+      return need().services;
+    },
+    get addresses() {
+      return need().addresses;
+    },
+
+    async listen() {
+      if (state !== 'new') throw new Error(`listen() was already called (${state})`);
+      state = 'starting';
+      protos(); // load descriptors once, before the first call
+      const extra = [...(options.kinds ?? []), ...(await loadKindModules(config.kinds))];
+      const registry = createRegistry([...(options.demoKinds === false ? [] : demoKinds), ...extra]);
+      const storeSpec = options.store ?? defaultConfig().store;
+      const opened =
+        typeof storeSpec === 'string' ? await openStore(storeSpec, logger) : { store: storeSpec, bus: options.bus ?? createLocalBus() };
+      const { store, bus } = opened;
+      const waiters = createWaiters(bus);
+      const runner = createRunner({
+        store,
+        registry,
+        bus,
+        logger,
+        owner: instanceId,
+        concurrency: config.concurrency,
+        leaseMs: config.leaseMs,
+        heartbeatMs: Math.min(config.heartbeatMs, Math.floor(config.leaseMs / 2)),
+        pollMs: config.pollMs,
+        rescueMs: Math.max(50, Math.min(1000, Math.floor(config.leaseMs / 4))),
+      });
+      const services: Record<ServiceName, ServiceImplementation> = {
+        'google.longrunning.Operations': createOperationsService({ store, bus, waiters, waitCapMs: config.waitCapMs }),
+        'lro.v1.Kinds': createKindsService({ store, registry, bus }),
+      };
+      const grpc = createGrpcServer(services, logger, shutdown.signal);
+      const http = createHttpServer(services, logger, shutdown.signal);
+      try {
+        const grpcPort = await grpc.listen(config.host, config.grpcPort);
+        const httpPort = await http.listen(config.host, config.httpPort);
+        runner.start();
+        const addresses = { http: url('http://', config.host, httpPort), grpc: url('', config.host, grpcPort) };
+        parts = { store, bus, registry, runner, services, grpc, http, closeStore: typeof storeSpec === 'string', addresses };
+        state = 'listening';
+        logger.info({ ...addresses, store: typeof storeSpec === 'string' ? redact(storeSpec) : 'custom', kinds: registry.names() }, 'listening');
+        return addresses;
+      } catch (err) {
+        state = 'closed';
+        await Promise.allSettled([grpc.close(0), http.close()]);
+        await store.close();
+        throw err;
+      }
+    },
+
+    async close() {
+      if (state !== 'listening') return;
+      state = 'closing';
+      const p = need();
+      logger.info('shutting down');
+      shutdown.abort(); // waiters answer now with the current state
+      await Promise.all([p.http.close(), p.grpc.close(2000), p.runner.stop(config.shutdownGraceMs)]);
+      await p.bus.close();
+      if (p.closeStore) await p.store.close();
+      state = 'closed';
+      logger.info('stopped');
+    },
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function redact(spec: string): string {
+  return spec.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}

@@ -1,0 +1,49 @@
+import { Code, codeName, isCode, type CodeNumber } from './code.js';
+
+/** The domain of every google.rpc.ErrorInfo this server produces. */
+export const ERROR_DOMAIN = 'lro.v1';
+
+export interface ApiErrorOptions {
+  /** UPPER_SNAKE_CASE reason for google.rpc.ErrorInfo; defaults to the code's name. */
+  reason?: string;
+  /** google.rpc.ErrorInfo metadata: string to string. */
+  metadata?: Record<string, string>;
+  cause?: unknown;
+}
+
+/**
+ * The one error type of the server: a google.rpc.Code, a message for humans and an ErrorInfo
+ * (reason + metadata) for programs. Everything thrown is turned into one with `ApiError.from`,
+ * and `errors/status-mapping.ts` is the only place that turns it into wire formats.
+ */
+export class ApiError extends Error {
+  readonly code: CodeNumber;
+  readonly reason: string;
+  readonly metadata: Readonly<Record<string, string>>;
+
+  constructor(code: CodeNumber, message: string, options: ApiErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ApiError';
+    this.code = code;
+    this.reason = options.reason ?? codeName(code);
+    this.metadata = Object.freeze({ ...(options.metadata ?? {}) });
+  }
+
+  /** Wraps anything thrown: an ApiError stays itself; an Error with a valid numeric `code` keeps it. */
+  static from(err: unknown, fallback: CodeNumber = Code.UNKNOWN): ApiError {
+    if (err instanceof ApiError) return err;
+    if (err instanceof Error) {
+      const code = (err as { code?: unknown }).code;
+      return new ApiError(isCode(code) && code !== Code.OK ? code : fallback, err.message || String(err), {
+        cause: err,
+      });
+    }
+    return new ApiError(fallback, typeof err === 'string' ? err : 'unknown error', { cause: err });
+  }
+}
+
+export const invalidArgument = (message: string, reason = 'INVALID_ARGUMENT', metadata?: Record<string, string>) =>
+  new ApiError(Code.INVALID_ARGUMENT, message, { reason, metadata });
+
+export const notFound = (message: string, reason = 'NOT_FOUND', metadata?: Record<string, string>) =>
+  new ApiError(Code.NOT_FOUND, message, { reason, metadata });

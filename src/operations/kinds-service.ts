@@ -1,0 +1,87 @@
+/** lro.v1.Kinds, transport-agnostic: list and get kinds, and start operations (AIP-155 idempotent). */
+import { monotonicFactory } from 'ulid';
+import { ApiError, invalidArgument, notFound } from '../errors/api-error.js';
+import { Code } from '../errors/code.js';
+import { fromStruct, type JsonObject, type JsonValue, type StructMessage } from '../proto/struct.js';
+import type { EventBus } from '../runtime/event-bus.js';
+import type { KindRegistry } from '../runtime/registry.js';
+import type { OperationStore } from '../store/operation-store.js';
+import { parseKindName } from './names.js';
+import type { NameRequest } from './operations-service.js';
+import { toKind, toOperation, type OperationMessage } from './to-operation.js';
+
+export interface StartOperationRequest {
+  kind: string;
+  input?: StructMessage | null;
+  requestId?: string;
+}
+
+export const MAX_INPUT_BYTES = 256 * 1024;
+const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+/** JSON with sorted keys: equal inputs give equal text, whatever order a store kept the keys in. */
+export function canonicalJson(value: JsonValue): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k]!)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function createKindsService(opts: { store: OperationStore; registry: KindRegistry; bus: EventBus }) {
+  const { store, registry, bus } = opts;
+  const ulid = monotonicFactory();
+
+  function kindOf(nameValue: unknown, field: string) {
+    const name = parseKindName(nameValue, field);
+    const kind = registry.get(name);
+    if (!kind) throw notFound(`kinds/${name} is not a registered kind; see ListKinds`, 'KIND_NOT_FOUND', { kind: `kinds/${name}` });
+    return kind;
+  }
+
+  return {
+    async ListKinds() {
+      return { kinds: registry.list().map(toKind) };
+    },
+
+    async GetKind(req: NameRequest) {
+      return toKind(kindOf(req.name, 'name'));
+    },
+
+    async StartOperation(req: StartOperationRequest): Promise<OperationMessage> {
+      const kind = kindOf(req.kind, 'kind');
+      const requestId = req.requestId || null;
+      if (requestId !== null && !REQUEST_ID.test(requestId)) {
+        throw invalidArgument('request_id must be 1 to 128 printable ASCII characters (a UUID is best)', 'INVALID_REQUEST_ID', {
+          field: 'request_id',
+        });
+      }
+      const raw: JsonObject = fromStruct(req.input);
+      if (Buffer.byteLength(JSON.stringify(raw)) > MAX_INPUT_BYTES) {
+        throw invalidArgument(`input is larger than ${MAX_INPUT_BYTES} bytes`, 'INPUT_TOO_LARGE', { field: 'input' });
+      }
+      const input = kind.validate(raw);
+      const { operation, created } = await store.create({
+        id: ulid().toLowerCase(),
+        kind: kind.name,
+        input,
+        cancellable: kind.cancellable,
+        maxAttempts: kind.maxAttempts,
+        requestId,
+        now: Date.now(),
+      });
+      if (created) {
+        bus.publish({ type: 'queued' });
+      } else if (operation.kind !== kind.name || canonicalJson(operation.input) !== canonicalJson(input)) {
+        throw new ApiError(Code.ALREADY_EXISTS, `request_id ${requestId} was already used to start a different operation`, {
+          reason: 'REQUEST_ID_REUSED',
+          metadata: { request_id: requestId ?? '', operation: `operations/${operation.id}` },
+        });
+      }
+      return toOperation(operation);
+    },
+  };
+}

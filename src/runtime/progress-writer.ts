@@ -1,0 +1,35 @@
+import type { Logger } from 'pino';
+import type { OperationStore } from '../store/operation-store.js';
+
+/**
+ * Writes a handler's progress to the store without ever blocking it: at most one write in flight,
+ * and only the newest report waits behind it.
+ */
+export function createProgressWriter(args: { store: OperationStore; owner: string; id: string; now: () => number; logger: Logger }) {
+  let pending: { percent: number; message: string | null } | undefined;
+  let inFlight: Promise<void> | undefined;
+
+  const drain = async (): Promise<void> => {
+    while (pending) {
+      const { percent, message } = pending;
+      pending = undefined;
+      try {
+        await args.store.progress({ id: args.id, owner: args.owner, percent, message, now: args.now() });
+      } catch (err) {
+        args.logger.debug({ err, operation: args.id }, 'storing progress failed');
+      }
+    }
+    inFlight = undefined;
+  };
+
+  return {
+    report(percent: number, message: string | null): void {
+      pending = { percent, message };
+      inFlight ??= drain();
+    },
+    /** Waits until the newest report is stored (before the operation is finished). */
+    async flush(): Promise<void> {
+      await inFlight;
+    },
+  };
+}

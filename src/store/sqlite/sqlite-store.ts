@@ -1,0 +1,230 @@
+/**
+ * The embedded store: one SQLite file (better-sqlite3, WAL). Writes that read-then-change run in
+ * IMMEDIATE transactions, so several processes on one file still never claim a record twice.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { compileFilter, type SqlDialect } from '../filter-sql.js';
+import type {
+  Finish,
+  HeartbeatResult,
+  ListQuery,
+  NewOperation,
+  OperationError,
+  OperationRecord,
+  OperationStore,
+  RescueResult,
+} from '../operation-store.js';
+import { rowToRecord, type Row } from '../row.js';
+import { SQLITE_MIGRATIONS } from './migrations.js';
+
+const dialect: SqlDialect = { param: () => '?', bool: (v) => (v ? 1 : 0) };
+
+function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  db.transaction(() => {
+    const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+    const current = row.v ?? 0;
+    if (current > SQLITE_MIGRATIONS.length) {
+      throw new Error(`the database schema (version ${current}) is newer than this server knows (${SQLITE_MIGRATIONS.length})`);
+    }
+    for (let v = current + 1; v <= SQLITE_MIGRATIONS.length; v++) {
+      db.exec(SQLITE_MIGRATIONS[v - 1]!);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(v, Date.now());
+    }
+  }).immediate();
+}
+
+export function createSqliteStore(path: string): OperationStore {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+
+  const s = {
+    insert: db.prepare(
+      `INSERT INTO operations (id, kind, input, state, done, create_time, update_time, cancellable, max_attempts, request_id)
+       VALUES (@id, @kind, @input, 'QUEUED', 0, @now, @now, @cancellable, @maxAttempts, @requestId)
+       ON CONFLICT (request_id) DO NOTHING RETURNING *`,
+    ),
+    byRequestId: db.prepare('SELECT * FROM operations WHERE request_id = ?'),
+    get: db.prepare('SELECT * FROM operations WHERE id = ?'),
+    delete: db.prepare('DELETE FROM operations WHERE id = ? AND done = 1'),
+    cancelQueued: db.prepare(
+      `UPDATE operations SET state = 'CANCELLED', done = 1, requested_cancellation = 1, error = @error,
+         update_time = @now, end_time = @now WHERE id = @id AND state = 'QUEUED' RETURNING *`,
+    ),
+    cancelRunning: db.prepare(
+      `UPDATE operations SET requested_cancellation = 1, update_time = @now
+       WHERE id = @id AND state = 'RUNNING' RETURNING *`,
+    ),
+    progress: db.prepare(
+      `UPDATE operations SET progress_percent = @percent, status_message = COALESCE(@message, status_message), update_time = @now
+       WHERE id = @id AND state = 'RUNNING' AND lease_owner = @owner`,
+    ),
+    finish: db.prepare(
+      `UPDATE operations SET state = @state, done = 1, output = @output, error = @error, update_time = @now, end_time = @now,
+         progress_percent = CASE WHEN @state = 'SUCCEEDED' THEN 100 ELSE progress_percent END,
+         lease_owner = NULL, lease_expiry = NULL
+       WHERE id = @id AND state = 'RUNNING' AND lease_owner = @owner RETURNING *`,
+    ),
+    release: db.prepare(
+      `UPDATE operations SET state = 'QUEUED', attempt = MAX(attempt - 1, 0), lease_owner = NULL, lease_expiry = NULL,
+         update_time = @now WHERE id = @id AND state = 'RUNNING' AND lease_owner = @owner`,
+    ),
+    heartbeat: db.prepare(
+      `UPDATE operations SET lease_expiry = @expiry
+       WHERE id = @id AND state = 'RUNNING' AND lease_owner = @owner
+       RETURNING id, requested_cancellation`,
+    ),
+    expired: db.prepare(
+      `SELECT id, attempt, max_attempts, requested_cancellation FROM operations
+       WHERE state = 'RUNNING' AND lease_expiry < ? ORDER BY lease_expiry LIMIT 500`,
+    ),
+    requeue: db.prepare(
+      `UPDATE operations SET state = 'QUEUED', lease_owner = NULL, lease_expiry = NULL, update_time = @now WHERE id = @id`,
+    ),
+    failExpired: db.prepare(
+      `UPDATE operations SET state = @state, done = 1, error = @error, lease_owner = NULL, lease_expiry = NULL,
+         update_time = @now, end_time = @now WHERE id = @id`,
+    ),
+  };
+  const claimStatements = new Map<number, Database.Statement>();
+  const claimStatement = (kindCount: number) => {
+    let st = claimStatements.get(kindCount);
+    if (!st) {
+      const kinds = Array.from({ length: kindCount }, () => '?').join(', ');
+      st = db.prepare(
+        `UPDATE operations SET state = 'RUNNING', attempt = attempt + 1, start_time = ?, update_time = ?,
+           lease_owner = ?, lease_expiry = ?
+         WHERE id IN (SELECT id FROM operations WHERE state = 'QUEUED' AND kind IN (${kinds}) ORDER BY id LIMIT ?)
+         RETURNING *`,
+      );
+      claimStatements.set(kindCount, st);
+    }
+    return st;
+  };
+
+  const errorJson = (e: OperationError) => JSON.stringify(e);
+
+  const create = db.transaction((op: NewOperation) => {
+    const row = s.insert.get({
+      id: op.id,
+      kind: op.kind,
+      input: JSON.stringify(op.input),
+      now: op.now,
+      cancellable: op.cancellable ? 1 : 0,
+      maxAttempts: op.maxAttempts,
+      requestId: op.requestId,
+    }) as Row | undefined;
+    if (row) return { operation: rowToRecord(row), created: true };
+    return { operation: rowToRecord(s.byRequestId.get(op.requestId) as Row), created: false };
+  });
+
+  const requestCancel = db.transaction((id: string, now: number, error: OperationError) => {
+    const queued = s.cancelQueued.get({ id, now, error: errorJson(error) }) as Row | undefined;
+    if (queued) return { outcome: 'cancelled' as const, operation: rowToRecord(queued) };
+    const running = s.cancelRunning.get({ id, now }) as Row | undefined;
+    if (running) return { outcome: 'requested' as const, operation: rowToRecord(running) };
+    const row = s.get.get(id) as Row | undefined;
+    return row ? { outcome: 'already_done' as const, operation: rowToRecord(row) } : undefined;
+  });
+
+  const claim = db.transaction((owner: string, kinds: string[], limit: number, leaseMs: number, now: number) =>
+    (claimStatement(kinds.length).all(now, now, owner, now + leaseMs, ...kinds, limit) as Row[])
+      .map(rowToRecord)
+      .sort((a, b) => (a.id < b.id ? -1 : 1)),
+  );
+
+  const heartbeat = db.transaction((owner: string, ids: string[], leaseMs: number, now: number) => {
+    const held: HeartbeatResult[] = [];
+    for (const id of ids) {
+      const row = s.heartbeat.get({ id, owner, now, expiry: now + leaseMs }) as Row | undefined;
+      if (row) held.push({ id, requestedCancellation: Boolean(row.requested_cancellation) });
+    }
+    return held;
+  });
+
+  const rescue = db.transaction((now: number, exhausted: OperationError, cancelled: OperationError): RescueResult => {
+    const result: RescueResult = { requeued: [], finished: [] };
+    for (const row of s.expired.all(now) as Row[]) {
+      const id = row.id as string;
+      if (row.requested_cancellation) {
+        s.failExpired.run({ id, now, state: 'CANCELLED', error: errorJson(cancelled) });
+        result.finished.push(id);
+      } else if (Number(row.attempt) >= Number(row.max_attempts)) {
+        s.failExpired.run({ id, now, state: 'FAILED', error: errorJson(exhausted) });
+        result.finished.push(id);
+      } else {
+        s.requeue.run({ id, now });
+        result.requeued.push(id);
+      }
+    }
+    return result;
+  });
+
+  return {
+    async create(op) {
+      return create.immediate(op);
+    },
+    async get(id) {
+      const row = s.get.get(id) as Row | undefined;
+      return row && rowToRecord(row);
+    },
+    async list({ filter, beforeId, limit }: ListQuery) {
+      const params: unknown[] = [];
+      const where: string[] = [];
+      if (filter) where.push(compileFilter(filter, dialect, params));
+      if (beforeId) {
+        params.push(beforeId);
+        where.push('id < ?');
+      }
+      params.push(limit);
+      const sql = `SELECT * FROM operations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+      return (db.prepare(sql).all(...params) as Row[]).map(rowToRecord);
+    },
+    async delete(id) {
+      if (s.delete.run(id).changes === 1) return 'deleted';
+      return s.get.get(id) ? 'not_done' : 'not_found';
+    },
+    async requestCancel(id, now, error) {
+      return requestCancel.immediate(id, now, error);
+    },
+    async claim({ owner, kinds, limit, leaseMs, now }) {
+      if (limit <= 0 || kinds.length === 0) return [];
+      return claim.immediate(owner, kinds, limit, leaseMs, now);
+    },
+    async heartbeat({ owner, ids, leaseMs, now }) {
+      if (ids.length === 0) return [];
+      return heartbeat.immediate(owner, ids, leaseMs, now);
+    },
+    async progress({ id, owner, percent, message, now }) {
+      return s.progress.run({ id, owner, percent, message, now }).changes === 1;
+    },
+    async finish({ id, owner, now, result }: { id: string; owner: string; now: number; result: Finish }) {
+      const row = s.finish.get({
+        id,
+        owner,
+        now,
+        state: result.state,
+        output: result.state === 'SUCCEEDED' ? JSON.stringify(result.output) : null,
+        error: result.state === 'SUCCEEDED' ? null : errorJson(result.error),
+      }) as Row | undefined;
+      return row && rowToRecord(row);
+    },
+    async release({ id, owner, now }) {
+      return s.release.run({ id, owner, now }).changes === 1;
+    },
+    async rescue({ now, exhausted, cancelled }) {
+      return rescue.immediate(now, exhausted, cancelled);
+    },
+    async close() {
+      if (db.open) db.close();
+    },
+  } satisfies OperationStore as OperationStore;
+}
+
+export type { OperationRecord };

@@ -1,0 +1,100 @@
+/**
+ * The gRPC binding: every RPC of the loaded services calls the service function of the same name, with a
+ * CallContext that carries the client's deadline and fires when the client cancels. Errors go through
+ * the one mapping (errors/status-mapping.ts). Reflection and grpc.health.v1 are on.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { ServiceDefinition } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import type { Logger } from 'pino';
+import { ApiError } from '../../errors/api-error.js';
+import { Code } from '../../errors/code.js';
+import { toGrpcError } from '../../errors/status-mapping.js';
+import type { CallContext, ServiceImplementation } from '../../operations/call-context.js';
+import { protos, type ServiceName } from '../../proto/protos.js';
+
+export interface GrpcServerHandle {
+  server: grpc.Server;
+  health: HealthImplementation;
+  /** Binds `host:port` (port 0 picks one); resolves to the bound port. */
+  listen(host: string, port: number): Promise<number>;
+  /** Stops accepting calls, lets running calls end for up to `graceMs`, then cuts them off. */
+  close(graceMs: number): Promise<void>;
+}
+
+function deadlineMs(deadline: grpc.Deadline): number | undefined {
+  if (deadline instanceof Date) return deadline.getTime();
+  return Number.isFinite(deadline) ? Number(deadline) : undefined;
+}
+
+export function createGrpcServer(
+  implementations: Record<ServiceName, ServiceImplementation>,
+  logger: Logger,
+  shutdown: AbortSignal,
+): GrpcServerHandle {
+  const { packageDefinition } = protos();
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
+  const serving: Record<string, 'SERVING'> = { '': 'SERVING' };
+
+  for (const [serviceName, impl] of Object.entries(implementations)) {
+    const definition = packageDefinition[serviceName] as ServiceDefinition;
+    const handlers: grpc.UntypedServiceImplementation = {};
+    for (const [methodName] of Object.entries(definition)) {
+      const fn = impl[methodName];
+      handlers[methodName] = (call: grpc.ServerUnaryCall<unknown, object>, callback: grpc.sendUnaryData<object>) => {
+        if (!fn) {
+          callback(toGrpcError(new ApiError(Code.UNIMPLEMENTED, `${serviceName}.${methodName} is not implemented`)));
+          return;
+        }
+        const controller = new AbortController();
+        const abort = () => controller.abort();
+        call.on('cancelled', abort);
+        shutdown.addEventListener('abort', abort, { once: true });
+        const ctx: CallContext = { signal: controller.signal, deadline: deadlineMs(call.getDeadline()) };
+        fn(call.request as never, ctx).then(
+          (response) => {
+            shutdown.removeEventListener('abort', abort);
+            callback(null, response);
+          },
+          (err: unknown) => {
+            shutdown.removeEventListener('abort', abort);
+            if (!(err instanceof ApiError)) logger.error({ err, method: `${serviceName}/${methodName}` }, 'unexpected error');
+            callback(toGrpcError(err));
+          },
+        );
+      };
+    }
+    server.addService(definition, handlers);
+    serving[serviceName] = 'SERVING';
+  }
+
+  const health = new HealthImplementation(serving);
+  health.addToServer(server);
+  new ReflectionService(packageDefinition).addToServer(server);
+
+  return {
+    server,
+    health,
+    listen(host, port) {
+      return new Promise((resolve, reject) => {
+        server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+          err ? reject(err) : resolve(bound),
+        );
+      });
+    },
+    close(graceMs) {
+      for (const name of Object.keys(serving)) health.setStatus(name, 'NOT_SERVING');
+      return new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+    },
+  };
+}

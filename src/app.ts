@@ -56,6 +56,8 @@ export interface LroServer {
   readonly runner: Runner;
   readonly services: Record<ServiceName, ServiceImplementation>;
   readonly addresses: ListeningAddresses;
+  /** How many WaitOperation calls are blocked right now (a client that goes away releases its waiter). */
+  readonly activeWaiters: number;
 }
 
 function url(scheme: string, host: string, port: number): string {
@@ -81,6 +83,7 @@ export function createServer(options: ServerOptions = {}): LroServer {
         http: ReturnType<typeof createHttpServer>;
         closeStore: boolean;
         addresses: ListeningAddresses;
+        waiters: ReturnType<typeof createWaiters>;
       }
     | undefined;
 
@@ -105,6 +108,9 @@ export function createServer(options: ServerOptions = {}): LroServer {
     },
     get addresses() {
       return need().addresses;
+    },
+    get activeWaiters() {
+      return need().waiters.size;
     },
 
     async listen() {
@@ -141,7 +147,7 @@ export function createServer(options: ServerOptions = {}): LroServer {
         const httpPort = await http.listen(config.host, config.httpPort);
         runner.start();
         const addresses = { http: url('http://', config.host, httpPort), grpc: url('', config.host, grpcPort) };
-        parts = { store, bus, registry, runner, services, grpc, http, closeStore: typeof storeSpec === 'string', addresses };
+        parts = { store, bus, registry, runner, services, grpc, http, closeStore: typeof storeSpec === 'string', addresses, waiters };
         state = 'listening';
         logger.info({ ...addresses, store: typeof storeSpec === 'string' ? redact(storeSpec) : 'custom', kinds: registry.names() }, 'listening');
         return addresses;
@@ -160,6 +166,7 @@ export function createServer(options: ServerOptions = {}): LroServer {
       logger.info('shutting down');
       shutdown.abort(); // waiters answer now with the current state
       await Promise.all([p.http.close(), p.grpc.close(2000), p.runner.stop(config.shutdownGraceMs)]);
+      p.waiters.close();
       await p.bus.close();
       if (p.closeStore) await p.store.close();
       state = 'closed';

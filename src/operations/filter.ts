@@ -77,9 +77,9 @@ function tokenize(text: string): Token[] {
       }
     } else if (c === '-' && /[A-Za-z(]/.test(text[i + 1] ?? '')) {
       tokens.push({ t: '-', pos: i++ });
-    } else if (/[A-Za-z0-9_.:+\-]/.test(c)) {
+    } else if (/[A-Za-z0-9_.:+-]/.test(c)) {
       const start = i;
-      while (i < text.length && /[A-Za-z0-9_.:+\-]/.test(text[i]!)) i++;
+      while (i < text.length && /[A-Za-z0-9_.:+-]/.test(text[i]!)) i++;
       tokens.push({ t: 'word', v: text.slice(start, i), pos: start });
     } else {
       fail(`unexpected character ${JSON.stringify(c)} at position ${i}`);

@@ -13,6 +13,7 @@ import { Code } from '../../errors/code.js';
 import { toGrpcError } from '../../errors/status-mapping.js';
 import type { CallContext, ServiceImplementation } from '../../operations/call-context.js';
 import { protos, type ServiceName } from '../../proto/protos.js';
+import { reflectionPackageDefinition } from './reflection-descriptors.js';
 
 export interface GrpcServerHandle {
   server: grpc.Server;
@@ -71,7 +72,7 @@ export function createGrpcServer(
 
   const health = new HealthImplementation(serving);
   health.addToServer(server);
-  new ReflectionService(packageDefinition).addToServer(server);
+  new ReflectionService(reflectionPackageDefinition(packageDefinition)).addToServer(server);
 
   return {
     server,

@@ -9,3 +9,5 @@ export type { OperationStore, OperationRecord, OperationState } from './store/op
 export { createSqliteStore } from './store/sqlite/sqlite-store.js';
 export { demoKinds } from './kinds/index.js';
 export type { JsonObject, JsonValue } from './proto/struct.js';
+export { openStore, type OpenedStore } from './store/open-store.js';
+export { createLocalBus, type EventBus, type OperationEvent } from './runtime/event-bus.js';

@@ -1,0 +1,31 @@
+# lro-server: the same `src/main.ts` that `npm start` runs, configured by the LRO_* environment variables.
+FROM node:20-bookworm-slim
+
+# better-sqlite3 (the embedded store) compiles from source when no prebuilt binary fits.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Dev dependencies included: tsx runs the TypeScript sources directly, as `npm start` does.
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY protos ./protos
+COPY src ./src
+RUN mkdir -p /app/data && chown node:node /app/data
+
+USER node
+# Listen on every interface inside the container; the store defaults to a SQLite file in /app/data.
+ENV LRO_HOST=0.0.0.0 \
+    LRO_HTTP_PORT=8080 \
+    LRO_GRPC_PORT=50051 \
+    LRO_STORE=sqlite:/app/data/lro.sqlite
+EXPOSE 8080 50051
+
+# Healthy once the HTTP listener answers (both listeners are bound before the server logs "listening").
+HEALTHCHECK --interval=5s --timeout=3s --start-period=20s --retries=5 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.LRO_HTTP_PORT || 8080) + '/v1/kinds').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+
+# node itself (not npm/npx) receives SIGTERM, so `docker stop` is a graceful shutdown.
+CMD ["node", "--import", "tsx", "src/main.ts"]

@@ -1,0 +1,37 @@
+/**
+ * Forward-only migrations of the PostgreSQL store. Append; never edit a released one.
+ * They run with `search_path` set to the store's schema, so names stay unqualified here.
+ * Timestamps are BIGINT milliseconds and JSON is text, as in SQLite, so row mapping and the filter
+ * compiler are shared; `id` sorts bytewise (COLLATE "C") like SQLite, which keyset pagination relies on.
+ * JSON is text rather than jsonb because jsonb rejects the \u0000 escape that valid JSON input may hold.
+ */
+export const POSTGRES_MIGRATIONS: readonly string[] = [
+  `CREATE TABLE operations (
+     id text COLLATE "C" PRIMARY KEY,
+     kind text COLLATE "C" NOT NULL,
+     input text NOT NULL,
+     state text NOT NULL CHECK (state IN ('QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED')),
+     done boolean NOT NULL DEFAULT false,
+     create_time bigint NOT NULL,
+     start_time bigint,
+     update_time bigint NOT NULL,
+     end_time bigint,
+     progress_percent integer NOT NULL DEFAULT 0,
+     status_message text NOT NULL DEFAULT '',
+     requested_cancellation boolean NOT NULL DEFAULT false,
+     cancellable boolean NOT NULL,
+     attempt integer NOT NULL DEFAULT 0,
+     max_attempts integer NOT NULL,
+     request_id text COLLATE "C" UNIQUE,
+     output text,
+     error text,
+     lease_owner text,
+     lease_expiry bigint
+   );
+   CREATE INDEX operations_queued ON operations (id) WHERE state = 'QUEUED';
+   CREATE INDEX operations_leases ON operations (lease_expiry) WHERE state = 'RUNNING';
+   CREATE INDEX operations_done ON operations (done, id);
+   CREATE INDEX operations_state ON operations (state, id);
+   CREATE INDEX operations_kind ON operations (kind, id);
+   CREATE INDEX operations_create_time ON operations (create_time, id);`,
+];

@@ -1,0 +1,189 @@
+/**
+ * The shared store: PostgreSQL through a pg Pool, for many instances on one database.
+ * Every method is one SQL statement, so each is atomic without holding a connection across round trips:
+ * claims and rescues pick rows with FOR UPDATE SKIP LOCKED (two instances never take the same row, and
+ * never wait on each other); every owner-only change re-checks state and lease owner in its WHERE clause,
+ * which PostgreSQL re-evaluates on the newest row version, so "first to act wins" holds across instances.
+ * Connection failures surface as ApiError UNAVAILABLE (see pg-errors.ts).
+ */
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import { compileFilter, type SqlDialect } from '../filter-sql.js';
+import type { Finish, ListQuery, OperationError, OperationRecord, OperationStore, RescueResult } from '../operation-store.js';
+import { rowToRecord, type Row } from '../row.js';
+import { quoteIdent } from './connection.js';
+import { toStoreError } from './pg-errors.js';
+
+const dialect: SqlDialect = { param: (n) => `$${n}`, bool: (v) => v };
+
+/** Statements with a fixed text, prepared once per connection (pg caches them by name). */
+function statements(table: string, schema: string) {
+  // The schema's hash keeps names distinct should two stores ever share a connection.
+  const tag = createHash('sha256').update(schema).digest('hex').slice(0, 12);
+  const named = (name: string, text: string) => ({ name: `lro_${name}_${tag}`, text });
+  return {
+    insert: named(
+      'insert',
+      `INSERT INTO ${table} (id, kind, input, state, done, create_time, update_time, cancellable, max_attempts, request_id)
+       VALUES ($1, $2, $3, 'QUEUED', false, $4, $4, $5, $6, $7)
+       ON CONFLICT (request_id) DO NOTHING RETURNING *`,
+    ),
+    byRequestId: named('by_request_id', `SELECT * FROM ${table} WHERE request_id = $1`),
+    get: named('get', `SELECT * FROM ${table} WHERE id = $1`),
+    delete: named('delete', `DELETE FROM ${table} WHERE id = $1 AND done RETURNING id`),
+    // Both outcomes in one statement: SET expressions read the row as it was, so `state = 'QUEUED'` means "was queued".
+    cancel: named(
+      'cancel',
+      `UPDATE ${table} SET requested_cancellation = true, update_time = $2,
+         state = CASE WHEN state = 'QUEUED' THEN 'CANCELLED' ELSE state END,
+         done = (state = 'QUEUED'),
+         error = CASE WHEN state = 'QUEUED' THEN $3::text ELSE error END,
+         end_time = CASE WHEN state = 'QUEUED' THEN $2 ELSE end_time END
+       WHERE id = $1 AND NOT done RETURNING *`,
+    ),
+    claim: named(
+      'claim',
+      `WITH picked AS (
+         SELECT id FROM ${table} WHERE state = 'QUEUED' AND kind = ANY($1::text[])
+         ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
+       )
+       UPDATE ${table} o SET state = 'RUNNING', attempt = o.attempt + 1, start_time = $3, update_time = $3,
+         lease_owner = $4, lease_expiry = $5
+       FROM picked WHERE o.id = picked.id RETURNING o.*`,
+    ),
+    heartbeat: named(
+      'heartbeat',
+      `UPDATE ${table} SET lease_expiry = $3
+       WHERE id = ANY($1::text[]) AND state = 'RUNNING' AND lease_owner = $2
+       RETURNING id, requested_cancellation`,
+    ),
+    progress: named(
+      'progress',
+      `UPDATE ${table} SET progress_percent = $3, status_message = COALESCE($4::text, status_message), update_time = $5
+       WHERE id = $1 AND state = 'RUNNING' AND lease_owner = $2`,
+    ),
+    finish: named(
+      'finish',
+      `UPDATE ${table} SET state = $4::text, done = true, output = $5::text, error = $6::text, update_time = $3, end_time = $3,
+         progress_percent = CASE WHEN $4::text = 'SUCCEEDED' THEN 100 ELSE progress_percent END,
+         lease_owner = NULL, lease_expiry = NULL
+       WHERE id = $1 AND state = 'RUNNING' AND lease_owner = $2 RETURNING *`,
+    ),
+    release: named(
+      'release',
+      `UPDATE ${table} SET state = 'QUEUED', attempt = GREATEST(attempt - 1, 0), lease_owner = NULL, lease_expiry = NULL,
+         update_time = $3
+       WHERE id = $1 AND state = 'RUNNING' AND lease_owner = $2`,
+    ),
+    // Locked rows are skipped: a row a heartbeat or finish is changing right now is not expired for long.
+    rescue: named(
+      'rescue',
+      `WITH expired AS (
+         SELECT id FROM ${table} WHERE state = 'RUNNING' AND lease_expiry < $1
+         ORDER BY lease_expiry LIMIT 500 FOR UPDATE SKIP LOCKED
+       )
+       UPDATE ${table} o SET
+         state = CASE WHEN o.requested_cancellation THEN 'CANCELLED' WHEN o.attempt >= o.max_attempts THEN 'FAILED' ELSE 'QUEUED' END,
+         done = (o.requested_cancellation OR o.attempt >= o.max_attempts),
+         error = CASE WHEN o.requested_cancellation THEN $3::text WHEN o.attempt >= o.max_attempts THEN $2::text ELSE o.error END,
+         end_time = CASE WHEN o.requested_cancellation OR o.attempt >= o.max_attempts THEN $1 ELSE o.end_time END,
+         lease_owner = NULL, lease_expiry = NULL, update_time = $1
+       FROM expired WHERE o.id = expired.id RETURNING o.id, o.done`,
+    ),
+  };
+}
+
+/** A store over `pool` whose tables live in `schema` (already migrated). `close()` ends the pool. */
+export function createPostgresStore(pool: pg.Pool, schema: string): OperationStore {
+  const table = `${quoteIdent(schema)}.operations`;
+  const s = statements(table, schema);
+  let closed: Promise<void> | undefined;
+
+  async function run(config: pg.QueryConfig): Promise<pg.QueryResult<Row>> {
+    try {
+      return await pool.query<Row>(config);
+    } catch (err) {
+      throw toStoreError(err);
+    }
+  }
+  const query = async (config: pg.QueryConfig): Promise<Row[]> => (await run(config)).rows;
+  const changed = async (config: pg.QueryConfig): Promise<boolean> => (await run(config)).rowCount === 1;
+  const one = async (config: pg.QueryConfig): Promise<Row | undefined> => (await query(config))[0];
+  const errorJson = (e: OperationError) => JSON.stringify(e);
+  const byId = (a: OperationRecord, b: OperationRecord) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+  return {
+    async create(op) {
+      const values = [op.id, op.kind, JSON.stringify(op.input), op.now, op.cancellable, op.maxAttempts, op.requestId];
+      // Retried only if the record holding the request id vanished (deleted) between the two statements.
+      for (let tries = 0; ; tries++) {
+        const row = await one({ ...s.insert, values });
+        if (row) return { operation: rowToRecord(row), created: true };
+        const existing = await one({ ...s.byRequestId, values: [op.requestId] });
+        if (existing) return { operation: rowToRecord(existing), created: false };
+        if (tries >= 3) throw new Error(`request id ${op.requestId} is being used and deleted concurrently`);
+      }
+    },
+    async get(id) {
+      const row = await one({ ...s.get, values: [id] });
+      return row && rowToRecord(row);
+    },
+    async list({ filter, beforeId, limit }: ListQuery) {
+      const values: unknown[] = [];
+      const where: string[] = [];
+      if (filter) where.push(compileFilter(filter, dialect, values));
+      if (beforeId) {
+        values.push(beforeId);
+        where.push(`id < $${values.length}`);
+      }
+      values.push(limit);
+      const text = `SELECT * FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${values.length}`;
+      return (await query({ text, values })).map(rowToRecord);
+    },
+    async delete(id) {
+      if (await one({ ...s.delete, values: [id] })) return 'deleted';
+      return (await one({ ...s.get, values: [id] })) ? 'not_done' : 'not_found';
+    },
+    async requestCancel(id, now, error) {
+      const row = await one({ ...s.cancel, values: [id, now, errorJson(error)] });
+      if (row) {
+        const operation = rowToRecord(row);
+        return { outcome: operation.state === 'CANCELLED' ? 'cancelled' : 'requested', operation };
+      }
+      const done = await one({ ...s.get, values: [id] });
+      return done ? { outcome: 'already_done', operation: rowToRecord(done) } : undefined;
+    },
+    async claim({ owner, kinds, limit, leaseMs, now }) {
+      if (limit <= 0 || kinds.length === 0) return [];
+      const rows = await query({ ...s.claim, values: [kinds, limit, now, owner, now + leaseMs] });
+      return rows.map(rowToRecord).sort(byId);
+    },
+    async heartbeat({ owner, ids, leaseMs, now }) {
+      if (ids.length === 0) return [];
+      const rows = await query({ ...s.heartbeat, values: [ids, owner, now + leaseMs] });
+      return rows.map((r) => ({ id: r.id as string, requestedCancellation: Boolean(r.requested_cancellation) }));
+    },
+    async progress({ id, owner, percent, message, now }) {
+      return changed({ ...s.progress, values: [id, owner, percent, message, now] });
+    },
+    async finish({ id, owner, now, result }: { id: string; owner: string; now: number; result: Finish }) {
+      const output = result.state === 'SUCCEEDED' ? JSON.stringify(result.output) : null;
+      const error = result.state === 'SUCCEEDED' ? null : errorJson(result.error);
+      const row = await one({ ...s.finish, values: [id, owner, now, result.state, output, error] });
+      return row && rowToRecord(row);
+    },
+    async release({ id, owner, now }) {
+      return changed({ ...s.release, values: [id, owner, now] });
+    },
+    async rescue({ now, exhausted, cancelled }): Promise<RescueResult> {
+      const rows = await query({ ...s.rescue, values: [now, errorJson(exhausted), errorJson(cancelled)] });
+      const result: RescueResult = { requeued: [], finished: [] };
+      for (const r of rows) (r.done ? result.finished : result.requeued).push(r.id as string);
+      return result;
+    },
+    close() {
+      closed ??= pool.end();
+      return closed;
+    },
+  } satisfies OperationStore;
+}

@@ -1,0 +1,20 @@
+/**
+ * The OperationStore contract suite (see src/store/operation-store.ts), written once and run against every
+ * store: a store plugs in with a factory that opens a fresh, empty store (and, for races, a second instance
+ * on the same data).
+ */
+import { describe } from 'vitest';
+import { describeLifecycleContract } from './lifecycle-contract.js';
+import { describeRacesContract } from './races-contract.js';
+import { describeRecordsContract } from './records-contract.js';
+import type { StoreFactory } from './fixtures.js';
+
+export type { StoreFactory, StoreFixture } from './fixtures.js';
+
+export function describeStoreContract(name: string, factory: StoreFactory): void {
+  describe(`OperationStore contract: ${name}`, () => {
+    describeRecordsContract(factory);
+    describeLifecycleContract(factory);
+    describeRacesContract(factory);
+  });
+}

@@ -106,6 +106,8 @@ export function createRunner(opts: RunnerOptions): Runner {
     });
     const timer = setTimeout(() => controller.abort(timedOut(kind.timeoutMs)), kind.timeoutMs);
     const active: Active = { controller, cancellable: kind.cancellable, settled: Promise.resolve() };
+    // A stalled attempt whose lease was taken back may still be here: it lost the operation, so stop it.
+    running.get(record.id)?.controller.abort(leaseLost());
     running.set(record.id, active);
     if (kind.cancellable && (record.requestedCancellation || cancelsWhileClaiming.has(record.id))) {
       controller.abort(cancelledWhileRunning());
@@ -125,7 +127,7 @@ export function createRunner(opts: RunnerOptions): Runner {
     })()
       .catch((err: unknown) => logger.error({ err, operation: record.id }, 'finishing an operation failed'))
       .finally(() => {
-        running.delete(record.id);
+        if (running.get(record.id) === active) running.delete(record.id);
         void fill();
       });
   }

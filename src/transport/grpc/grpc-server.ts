@@ -12,7 +12,7 @@ import { ApiError } from '../../errors/api-error.js';
 import { Code } from '../../errors/code.js';
 import { toGrpcError } from '../../errors/status-mapping.js';
 import type { CallContext, ServiceImplementation } from '../../operations/call-context.js';
-import { protos, type ServiceName } from '../../proto/protos.js';
+import { protoIncludeDirs, protos, type ServiceName } from '../../proto/protos.js';
 import { reflectionPackageDefinition } from './reflection-descriptors.js';
 
 export interface GrpcServerHandle {
@@ -22,6 +22,14 @@ export interface GrpcServerHandle {
   listen(host: string, port: number): Promise<number>;
   /** Stops accepting calls, lets running calls end for up to `graceMs`, then cuts them off. */
   close(graceMs: number): Promise<void>;
+}
+
+/** The file a top-level symbol was loaded from, relative to its include folder (for reflection). */
+function sourceFileOf(fqn: string): string | undefined {
+  const filename = protos().root.lookup(fqn)?.filename;
+  if (!filename) return undefined;
+  const dir = protoIncludeDirs().find((d) => filename.startsWith(`${d}/`));
+  return dir ? filename.slice(dir.length + 1) : undefined;
 }
 
 function deadlineMs(deadline: grpc.Deadline): number | undefined {
@@ -72,7 +80,7 @@ export function createGrpcServer(
 
   const health = new HealthImplementation(serving);
   health.addToServer(server);
-  new ReflectionService(reflectionPackageDefinition(packageDefinition)).addToServer(server);
+  new ReflectionService(reflectionPackageDefinition(packageDefinition, sourceFileOf)).addToServer(server);
 
   return {
     server,

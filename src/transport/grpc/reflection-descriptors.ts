@@ -1,8 +1,9 @@
 /**
- * proto-loader describes the loaded protos as one file per package (e.g. `google_longrunning.proto`)
- * and leaves every file's `dependency` list empty. Reflection clients (buf curl, grpcurl, Postman) link
- * files by those lists, so they fail to find our services. This fills the lists in from the types each
- * file references, once at start-up.
+ * Descriptors for gRPC server reflection. proto-loader describes the loaded protos as one merged file per
+ * package (`google_longrunning.proto`), with relative type names and no `dependency` lists; reflection
+ * clients (buf curl, grpcurl, Postman) cannot link those. This splits them back into their source files
+ * (`lro/v1/kinds.proto`, `google/protobuf/timestamp.proto`, …), qualifies every type name and fills in
+ * each file's dependencies — once, at start-up.
  */
 import type { PackageDefinition } from '@grpc/proto-loader';
 import descriptor from 'protobufjs/ext/descriptor/index.js';
@@ -19,6 +20,10 @@ interface MessageLike {
   nestedType?: MessageLike[];
   enumType?: { name?: string }[];
 }
+interface ServiceLike {
+  name?: string;
+  method?: { inputType?: string; outputType?: string }[];
+}
 interface FileLike {
   name?: string;
   package?: string;
@@ -26,7 +31,7 @@ interface FileLike {
   dependency?: string[];
   messageType?: MessageLike[];
   enumType?: { name?: string }[];
-  service?: { name?: string; method?: { inputType?: string; outputType?: string }[] }[];
+  service?: ServiceLike[];
   extension?: FieldLike[];
 }
 
@@ -35,24 +40,75 @@ type FileDescriptorProtoType = {
   encode(file: FileLike): { finish(): Uint8Array };
 };
 
-export function reflectionPackageDefinition(packageDefinition: PackageDefinition): PackageDefinition {
+/** protobufjs defines the well-known types itself, without a file name: these are their canonical files. */
+const WELL_KNOWN: Record<string, string> = {
+  Any: 'any',
+  Duration: 'duration',
+  Timestamp: 'timestamp',
+  Empty: 'empty',
+  Struct: 'struct',
+  Value: 'struct',
+  ListValue: 'struct',
+  NullValue: 'struct',
+  FieldMask: 'field_mask',
+  DoubleValue: 'wrappers',
+  FloatValue: 'wrappers',
+  Int64Value: 'wrappers',
+  UInt64Value: 'wrappers',
+  Int32Value: 'wrappers',
+  UInt32Value: 'wrappers',
+  BoolValue: 'wrappers',
+  StringValue: 'wrappers',
+  BytesValue: 'wrappers',
+};
+
+/**
+ * @param sourceFile the source file of a top-level symbol (fully qualified, no leading dot), relative to
+ *   its include folder, or undefined when unknown.
+ */
+export function reflectionPackageDefinition(
+  packageDefinition: PackageDefinition,
+  sourceFile: (fqn: string) => string | undefined,
+): PackageDefinition {
   const FileDescriptorProto = (descriptor as unknown as { FileDescriptorProto: FileDescriptorProtoType }).FileDescriptorProto;
-  const files = new Map<string, FileLike>();
+  const merged = new Map<string, FileLike>();
   for (const entry of Object.values(packageDefinition)) {
-    const bins = (entry as { fileDescriptorProtos?: Uint8Array[] }).fileDescriptorProtos;
-    for (const bin of bins ?? []) {
+    for (const bin of (entry as { fileDescriptorProtos?: Uint8Array[] }).fileDescriptorProtos ?? []) {
       const file = FileDescriptorProto.decode(bin);
-      if (file.name && !files.has(file.name)) files.set(file.name, file);
+      if (file.name && !merged.has(file.name)) merged.set(file.name, file);
     }
   }
 
-  const owner = new Map<string, string>(); // fully-qualified type name (leading dot) → file name
+  // 1. Split every merged file into its source files.
+  const files = new Map<string, FileLike>();
+  const fileFor = (pkg: string, name: string | undefined, fallback: string): FileLike => {
+    const fqn = pkg ? `${pkg}.${name}` : `${name}`;
+    const wkt = pkg === 'google.protobuf' ? `google/protobuf/${WELL_KNOWN[name ?? ''] ?? 'descriptor'}.proto` : undefined;
+    const fileName = wkt ?? sourceFile(fqn) ?? fallback;
+    let file = files.get(fileName);
+    if (!file) {
+      // descriptor.proto is proto2 (enums from 1, defaults); the others here are proto3.
+      const syntax = fileName === 'google/protobuf/descriptor.proto' ? 'proto2' : 'proto3';
+      file = { name: fileName, package: pkg, syntax, messageType: [], enumType: [], service: [] };
+      files.set(fileName, file);
+    }
+    return file;
+  };
+  for (const [mergedName, m] of merged) {
+    const pkg = m.package ?? '';
+    for (const msg of m.messageType ?? []) fileFor(pkg, msg.name, mergedName).messageType!.push(msg);
+    for (const en of m.enumType ?? []) fileFor(pkg, en.name, mergedName).enumType!.push(en);
+    for (const svc of m.service ?? []) fileFor(pkg, svc.name, mergedName).service!.push(svc);
+  }
+
+  // 2. Index where every type lives.
+  const owner = new Map<string, string>(); // ".pkg.Type" → file name
   const indexMessages = (prefix: string, messages: MessageLike[] | undefined, fileName: string) => {
-    for (const m of messages ?? []) {
-      const fqn = `${prefix}.${m.name}`;
+    for (const msg of messages ?? []) {
+      const fqn = `${prefix}.${msg.name}`;
       owner.set(fqn, fileName);
-      for (const e of m.enumType ?? []) owner.set(`${fqn}.${e.name}`, fileName);
-      indexMessages(fqn, m.nestedType, fileName);
+      for (const e of msg.enumType ?? []) owner.set(`${fqn}.${e.name}`, fileName);
+      indexMessages(fqn, msg.nestedType, fileName);
     }
   };
   for (const [name, file] of files) {
@@ -71,7 +127,8 @@ export function reflectionPackageDefinition(packageDefinition: PackageDefinition
     }
   };
 
-  const fixed: Uint8Array[] = [];
+  // 3. Qualify references and record dependencies.
+  const out: Uint8Array[] = [];
   for (const [name, file] of files) {
     const deps = new Set<string>();
     const ref = (typeName: string | undefined) => {
@@ -86,29 +143,26 @@ export function reflectionPackageDefinition(packageDefinition: PackageDefinition
       }
     };
     const visitMessages = (messages: MessageLike[] | undefined, scope: string) => {
-      for (const m of messages ?? []) {
-        const fqn = `${scope}.${m.name}`;
-        // protobufjs sews extensions into their extendee as fields named ".pkg.name": drop them, or
-        // google.protobuf would import google.api and form a cycle that clients reject.
-        m.field = m.field?.filter((f) => !f.name?.startsWith('.'));
-        fixFields(m.field, fqn);
-        fixFields(m.extension, fqn);
-        visitMessages(m.nestedType, fqn);
+      for (const msg of messages ?? []) {
+        const fqn = `${scope}.${msg.name}`;
+        // protobufjs sews extensions into their extendee as fields named ".pkg.name": they belong to other
+        // files (and would make google.protobuf import google.api, a cycle), so they are left out.
+        msg.field = msg.field?.filter((f) => !f.name?.startsWith('.'));
+        fixFields(msg.field, fqn);
+        fixFields(msg.extension, fqn);
+        visitMessages(msg.nestedType, fqn);
       }
     };
     const pkg = file.package ? `.${file.package}` : '';
     visitMessages(file.messageType, pkg);
-    fixFields(file.extension, pkg);
-    for (const s of file.service ?? []) {
-      for (const m of s.method ?? []) {
+    for (const svc of file.service ?? []) {
+      for (const m of svc.method ?? []) {
         m.inputType = ref(resolve(m.inputType, pkg));
         m.outputType = ref(resolve(m.outputType, pkg));
       }
     }
     file.dependency = [...deps].sort();
-    // descriptor.proto is proto2 (enums from 1, defaults); merged under "proto3" it fails validation.
-    if (file.package === 'google.protobuf') file.syntax = 'proto2';
-    fixed.push(FileDescriptorProto.encode(file).finish());
+    out.push(FileDescriptorProto.encode(file).finish());
   }
-  return { all: { format: 'Protocol Buffer 3 FileDescriptorProto', fileDescriptorProtos: fixed } } as unknown as PackageDefinition;
+  return { all: { format: 'Protocol Buffer 3 FileDescriptorProto', fileDescriptorProtos: out } } as unknown as PackageDefinition;
 }

@@ -1,19 +1,169 @@
-// Placeholder until the HTTP/JSON transcoder lands (issue 3).
+/**
+ * The HTTP/JSON binding: one fastify catch-all route hands every request to a transcoder built from the
+ * `(google.api.http)` rules of the served RPCs (route-table.ts), which calls the same service functions as
+ * gRPC, with a CallContext that fires when the client goes away or the server shuts down. Every failure,
+ * fastify's own included, leaves as the Google error envelope (http-errors.ts).
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { ServiceImplementation } from '../../operations/call-context.js';
-import type { ServiceName } from '../../proto/protos.js';
-import fastify from 'fastify';
+import { ApiError, invalidArgument, notFound } from '../../errors/api-error.js';
+import { Code } from '../../errors/code.js';
+import type { CallContext, ServiceImplementation } from '../../operations/call-context.js';
+import { protos, type ServiceName } from '../../proto/protos.js';
+import { HttpApiError, methodNotAllowed, sendError, toHttpApiError, writeClientError } from './http-errors.js';
+import { splitPath } from './path-template.js';
+import { bindRequest, parseQuery } from './request-binding.js';
+import { toJson } from './response-json.js';
+import { createRouteTable, type Route } from './route-table.js';
 
-export function createHttpServer(_impl: Record<ServiceName, ServiceImplementation>, logger: Logger, _shutdown: AbortSignal) {
-  const app = fastify({ loggerInstance: logger.child({ transport: 'http' }) });
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+export interface HttpServerOptions {
+  /** Largest request body in bytes (default 1 MiB); larger is 413. */
+  bodyLimit?: number;
+}
+
+export interface HttpServerHandle {
+  app: FastifyInstance;
+  /** The compiled routes, most specific first. */
+  routes: readonly Route[];
+  /** Binds `host:port` (port 0 picks one); resolves to the bound port. */
+  listen(host: string, port: number): Promise<number>;
+  /** Stops accepting requests and waits for running ones (the shutdown signal has already released waiters). */
+  close(): Promise<void>;
+}
+
+/** `X-Server-Timeout: 2.5` (seconds, as Google's front ends take it) → an absolute deadline. */
+function deadlineOf(headers: IncomingHttpHeaders): number | undefined {
+  const value = headers['x-server-timeout'];
+  if (value === undefined) return undefined;
+  const seconds = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isFinite(seconds)) throw invalidArgument('X-Server-Timeout must be a number of seconds', 'INVALID_TIMEOUT_HEADER');
+  return Date.now() + seconds * 1000;
+}
+
+/** A quieter logger for fastify: it logs "Server listening" at info, and the server logs its own line. */
+function fastifyLogger(logger: Logger): FastifyBaseLogger {
+  const values = logger.levels.values;
+  const level = (values[logger.level] ?? 0) >= (values.warn ?? 40) ? logger.level : 'warn';
+  return logger.child({ transport: 'http' }, { level });
+}
+
+export function createHttpServer(
+  implementations: Record<ServiceName, ServiceImplementation>,
+  logger: Logger,
+  shutdownSignal: AbortSignal,
+  options: HttpServerOptions = {},
+): HttpServerHandle {
+  const { root } = protos();
+  const table = createRouteTable(
+    (Object.keys(implementations) as ServiceName[]).map((name) => ({ name, service: root.lookupService(name) })),
+  );
+  const app = fastify({
+    loggerInstance: fastifyLogger(logger),
+    logController: new LogController({ disableRequestLogging: true }),
+    // With request logging off, a child logger per request (fastify's default) is pure cost.
+    childLoggerFactory: (parent) => parent,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    return503OnClosing: false, // its 503 is not our envelope; the handler answers UNAVAILABLE itself
+    forceCloseConnections: 'idle',
+    clientErrorHandler: writeClientError,
+    frameworkErrors: (error, _request, reply) => {
+      void sendError(reply, toHttpApiError(error).error);
+    },
+  });
+
+  // JSON only. curl's -d sends application/x-www-form-urlencoded, so that is read as JSON too; a body
+  // without any Content-Type is JSON as well. An empty body is "no body".
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  const parseJsonOrEmpty = (request: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) => {
+    if (body.trim() === '') done(null, undefined);
+    else parseJson(request, body, done);
+  };
+  app.addContentTypeParser(['application/json', 'application/x-www-form-urlencoded'], { parseAs: 'string' }, parseJsonOrEmpty);
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    if (request.headers['content-type'] === undefined) return parseJsonOrEmpty(request, body as string, done);
+    const unsupported = new ApiError(Code.INVALID_ARGUMENT, `unsupported Content-Type ${JSON.stringify(request.headers['content-type'])}; send application/json`, {
+      reason: 'UNSUPPORTED_MEDIA_TYPE',
+    });
+    done(new HttpApiError(unsupported, 415));
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const { error: httpError, unexpected } = toHttpApiError(error);
+    if (unexpected) logger.error({ err: error, method: request.method, url: request.url }, 'unexpected error');
+    return sendError(reply, httpError);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, toHttpApiError(notFound(`${request.method} ${request.url.slice(0, 200)} is not an API method`, 'ROUTE_NOT_FOUND')).error),
+  );
+
+  async function handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    // An absolute-form target (`GET http://host/v1/kinds`, as proxies send) is its path.
+    const url = (request.raw.url ?? '/').replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?]*/i, '') || '/';
+    const q = url.indexOf('?');
+    const rawPath = q === -1 ? url : url.slice(0, q);
+    const path = splitPath(rawPath);
+    if (!path) throw invalidArgument('the URL path is malformed (a bad percent-escape?)', 'INVALID_PATH');
+    const found = table.lookup(request.method, path);
+    if (found.kind === 'not-found') throw notFound(`no API method is bound to ${request.method} ${rawPath.slice(0, 200)}`, 'ROUTE_NOT_FOUND');
+    if (found.kind === 'method-not-allowed') throw methodNotAllowed(request.method, rawPath.slice(0, 200), found.allow);
+    const { route, bindings } = found;
+    if (shutdownSignal.aborted) {
+      reply.header('connection', 'close');
+      throw new ApiError(Code.UNAVAILABLE, 'the server is shutting down; retry on another instance', { reason: 'SHUTTING_DOWN' });
+    }
+    // fastify never reads a GET or HEAD body: refuse one rather than ignore it.
+    const headers = request.headers;
+    const unreadBody =
+      (request.method === 'GET' || request.method === 'HEAD') &&
+      (Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined);
+    const { request: message, system } = bindRequest(route, bindings, parseQuery(q === -1 ? '' : url.slice(q + 1)), unreadBody ? null : request.body);
+    const fn = implementations[route.serviceName as ServiceName][route.methodName];
+    if (!fn) throw new ApiError(Code.UNIMPLEMENTED, `${route.serviceName}.${route.methodName} is not implemented`);
+
+    const deadline = deadlineOf(headers);
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    // 'close' before the response finished: the client went away (a WaitOperation releases its waiter).
+    const onClose = () => {
+      if (!reply.raw.writableFinished) abort();
+    };
+    reply.raw.once('close', onClose);
+    shutdownSignal.addEventListener('abort', abort, { once: true });
+    if (request.raw.destroyed || reply.raw.destroyed) abort();
+    const ctx: CallContext = { signal: controller.signal, deadline };
+    let result: object;
+    try {
+      result = await fn(message as never, ctx);
+    } catch (err) {
+      if (!(err instanceof ApiError)) logger.error({ err, method: `${route.serviceName}/${route.methodName}` }, 'unexpected error');
+      throw err instanceof ApiError ? err : ApiError.from(err);
+    } finally {
+      reply.raw.off('close', onClose);
+      shutdownSignal.removeEventListener('abort', abort);
+    }
+    let json: unknown = toJson(route.responseType, result, system.numericEnums);
+    if (route.responseField) json = (json as Record<string, unknown>)[route.responseField] ?? null;
+    return reply
+      .code(200)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(JSON.stringify(json, null, system.prettyPrint ? 2 : undefined));
+  }
+
+  app.all('*', handle);
+
   return {
     app,
-    async listen(host: string, port: number): Promise<number> {
+    routes: table.routes,
+    async listen(host, port) {
       await app.listen({ host, port });
-      const addr = app.server.address();
-      return typeof addr === 'object' && addr ? addr.port : port;
+      const address = app.server.address();
+      return typeof address === 'object' && address ? address.port : port;
     },
-    async close(): Promise<void> {
+    async close() {
       await app.close();
     },
   };

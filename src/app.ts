@@ -3,6 +3,7 @@
  * `createServer` is the library's entry point; main.ts only turns flags into its options.
  */
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { defaultConfig, type Config } from './config.js';
@@ -70,6 +71,8 @@ export function createServer(options: ServerOptions = {}): LroServer {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const instanceId = options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const shutdown = new AbortController();
+  // Every call in flight listens for shutdown: many listeners are normal load, not a leak to warn about.
+  setMaxListeners(0, shutdown.signal);
 
   let state: 'new' | 'starting' | 'listening' | 'closing' | 'closed' = 'new';
   let parts:

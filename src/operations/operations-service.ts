@@ -39,7 +39,7 @@ export interface OperationsServiceOptions {
 
 /** How long before the client's deadline WaitOperation answers, so the answer arrives in time. */
 function deadlineMargin(remainingMs: number): number {
-  return Math.min(250, Math.max(10, remainingMs * 0.1));
+  return Math.min(250, Math.max(50, remainingMs * 0.1));
 }
 
 export function createOperationsService(opts: OperationsServiceOptions) {

@@ -16,5 +16,6 @@ export function packAny(typeName: string, object: Record<string, unknown>): AnyM
 export function unpackAny(any: AnyMessage): { typeName: string; object: Record<string, unknown> } {
   const typeName = any.type_url.slice(any.type_url.lastIndexOf('/') + 1);
   const type = protos().type(typeName);
-  return { typeName, object: type.toObject(type.decode(any.value), { longs: String, enums: String, defaults: true }) };
+  // oneofs: a Struct's Value says which kind of value it holds only through its oneof.
+  return { typeName, object: type.toObject(type.decode(any.value), { longs: String, enums: String, defaults: true, oneofs: true }) };
 }

@@ -1,5 +1,6 @@
-/** Compiles a parsed ListOperations filter into a SQL condition; both stores use the same columns. */
+/** ListOperations as SQL: the filter condition and the keyset-paged query; both stores use the same columns. */
 import type { FilterExpr } from '../operations/filter.js';
+import type { ListQuery } from './operation-store.js';
 
 export interface SqlDialect {
   /** The placeholder for the n-th parameter (1-based). */
@@ -30,4 +31,18 @@ export function compileFilter(expr: FilterExpr, dialect: SqlDialect, params: unk
       return `${COLUMNS[expr.field]} ${SQL_CMP[expr.cmp]} ${dialect.param(params.length)}`;
     }
   }
+}
+
+/** Newest first, keyset-paged on the time-ordered id (never OFFSET). */
+export function compileListQuery(query: ListQuery, dialect: SqlDialect, table: string): { text: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const where: string[] = [];
+  if (query.filter) where.push(compileFilter(query.filter, dialect, values));
+  if (query.beforeId) {
+    values.push(query.beforeId);
+    where.push(`id < ${dialect.param(values.length)}`);
+  }
+  values.push(query.limit);
+  const condition = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  return { text: `SELECT * FROM ${table} ${condition} ORDER BY id DESC LIMIT ${dialect.param(values.length)}`, values };
 }

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { compileFilter, type SqlDialect } from '../filter-sql.js';
+import { compileListQuery, type SqlDialect } from '../filter-sql.js';
 import type { Finish, ListQuery, OperationError, OperationRecord, OperationStore, RescueResult } from '../operation-store.js';
 import { rowToRecord, type Row } from '../row.js';
 import { quoteIdent } from './connection.js';
@@ -128,17 +128,8 @@ export function createPostgresStore(pool: pg.Pool, schema: string): OperationSto
       const row = await one({ ...s.get, values: [id] });
       return row && rowToRecord(row);
     },
-    async list({ filter, beforeId, limit }: ListQuery) {
-      const values: unknown[] = [];
-      const where: string[] = [];
-      if (filter) where.push(compileFilter(filter, dialect, values));
-      if (beforeId) {
-        values.push(beforeId);
-        where.push(`id < $${values.length}`);
-      }
-      values.push(limit);
-      const text = `SELECT * FROM ${table} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${values.length}`;
-      return (await query({ text, values })).map(rowToRecord);
+    async list(listQuery: ListQuery) {
+      return (await query(compileListQuery(listQuery, dialect, table))).map(rowToRecord);
     },
     async delete(id) {
       if (await one({ ...s.delete, values: [id] })) return 'deleted';

@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { compileFilter, type SqlDialect } from '../filter-sql.js';
+import { compileListQuery, type SqlDialect } from '../filter-sql.js';
 import type {
   Finish,
   HeartbeatResult,
@@ -92,6 +92,7 @@ export function createSqliteStore(path: string): OperationStore {
          update_time = @now, end_time = @now WHERE id = @id`,
     ),
   };
+  const listStatements = new Map<string, Database.Statement>();
   const claimStatements = new Map<number, Database.Statement>();
   const claimStatement = (kindCount: number) => {
     let st = claimStatements.get(kindCount);
@@ -174,17 +175,14 @@ export function createSqliteStore(path: string): OperationStore {
       const row = s.get.get(id) as Row | undefined;
       return row && rowToRecord(row);
     },
-    async list({ filter, beforeId, limit }: ListQuery) {
-      const params: unknown[] = [];
-      const where: string[] = [];
-      if (filter) where.push(compileFilter(filter, dialect, params));
-      if (beforeId) {
-        params.push(beforeId);
-        where.push('id < ?');
+    async list(listQuery: ListQuery) {
+      const { text, values } = compileListQuery(listQuery, dialect, 'operations');
+      let statement = listStatements.get(text);
+      if (!statement) {
+        if (listStatements.size >= 200) listStatements.clear(); // filters vary; keep the cache bounded
+        listStatements.set(text, (statement = db.prepare(text)));
       }
-      params.push(limit);
-      const sql = `SELECT * FROM operations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-      return (db.prepare(sql).all(...params) as Row[]).map(rowToRecord);
+      return (statement.all(...values) as Row[]).map(rowToRecord);
     },
     async delete(id) {
       if (s.delete.run(id).changes === 1) return 'deleted';

@@ -58,10 +58,13 @@ export function toGrpcError(error: unknown): ServiceError {
   return Object.assign(new Error(err.message), { code: err.code, details: err.message, metadata }) as ServiceError;
 }
 
-/** The Google JSON error envelope: {"error":{"code","message","status","details"}}. */
-export function toHttpErrorBody(error: unknown): { status: number; body: { error: Record<string, unknown> } } {
+/**
+ * The Google JSON error envelope: {"error":{"code","message","status","details"}}. `httpStatus` overrides
+ * the code's own HTTP status where the transport knows a more precise one (405, 413, 415).
+ */
+export function toHttpErrorBody(error: unknown, httpStatus?: number): { status: number; body: { error: Record<string, unknown> } } {
   const err = ApiError.from(error);
-  const status = httpStatusFor(err.code);
+  const status = httpStatus ?? httpStatusFor(err.code);
   return {
     status,
     body: {

@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import type { FastifyReply } from 'fastify';
 import { ApiError } from '../../errors/api-error.js';
 import { Code, type CodeNumber } from '../../errors/code.js';
-import { toHttpErrorBody } from '../../errors/status-mapping.js';
+import { httpStatusFor, toHttpErrorBody } from '../../errors/status-mapping.js';
 
 /** An ApiError plus the HTTP status and headers it should travel with, when not the code's own. */
 export class HttpApiError extends Error {
@@ -54,7 +54,7 @@ const CODE_FOR_STATUS: Record<number, CodeNumber> = { 401: Code.UNAUTHENTICATED,
  */
 export function toHttpApiError(error: unknown): { error: HttpApiError; unexpected: boolean } {
   if (error instanceof HttpApiError) return { error, unexpected: false };
-  if (error instanceof ApiError) return { error: new HttpApiError(error, toHttpErrorBody(error).status), unexpected: false };
+  if (error instanceof ApiError) return { error: new HttpApiError(error, httpStatusFor(error.code)), unexpected: false };
   const fe = (typeof error === 'object' && error !== null ? error : {}) as FrameworkError;
   const status = typeof fe.statusCode === 'number' ? fe.statusCode : 0;
   if (status >= 400 && status < 500) {
@@ -64,13 +64,12 @@ export function toHttpApiError(error: unknown): { error: HttpApiError; unexpecte
     return { error: new HttpApiError(new ApiError(code, message, { reason: known?.reason ?? 'BAD_REQUEST' }), status), unexpected: false };
   }
   const apiError = ApiError.from(error); // as the gRPC binding does
-  return { error: new HttpApiError(apiError, toHttpErrorBody(apiError).status), unexpected: true };
+  return { error: new HttpApiError(apiError, httpStatusFor(apiError.code)), unexpected: true };
 }
 
 /** Sends the envelope. */
 export function sendError(reply: FastifyReply, error: HttpApiError, pretty = false): FastifyReply {
-  const { body } = toHttpErrorBody(error.apiError);
-  body.error.code = error.httpStatus;
+  const { body } = toHttpErrorBody(error.apiError, error.httpStatus);
   return reply
     .code(error.httpStatus)
     .headers({ ...error.headers, 'content-type': 'application/json; charset=utf-8' })
@@ -86,8 +85,7 @@ export function writeClientError(error: Error & { code?: string }, socket: Socke
   const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
   const message = status === 408 ? 'the request took too long to arrive' : status === 431 ? 'the request headers are too large' : 'the request is not valid HTTP';
   const apiError = new ApiError(status === 408 ? Code.DEADLINE_EXCEEDED : Code.INVALID_ARGUMENT, message, { reason: 'BAD_HTTP_REQUEST' });
-  const { body } = toHttpErrorBody(apiError);
-  body.error.code = status;
+  const { body } = toHttpErrorBody(apiError, status);
   const text = JSON.stringify(body);
   if (socket.writable) {
     socket.write(

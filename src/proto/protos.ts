@@ -18,6 +18,8 @@ export const PROTO_FILES = [
   'google/rpc/error_details.proto',
   'lro/v1/operation_metadata.proto',
   'lro/v1/kinds.proto',
+  'lro/v1/batch.proto',
+  'lro/v1/watch.proto',
 ];
 
 /** The gRPC services the server implements, by full name. */

@@ -32,6 +32,8 @@ function ordered(type: protobuf.Type, json: JSONValue): JSONValue {
   for (const field of type.fieldsArray) {
     const value = json[field.name];
     if (value === undefined) continue;
+    // An empty map is the field's default, which proto3 JSON leaves out (as Google's APIs print it).
+    if (field.map && isObject(value) && Object.keys(value).length === 0) continue;
     const rt = field.resolvedType;
     if (!(rt instanceof protobuf.Type)) out[field.name] = value;
     else if (field.map && isObject(value)) out[field.name] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, ordered(rt, v)]));

@@ -23,11 +23,19 @@ export const REFLECTION_SERVICES = VERSIONS.map((v) => `grpc.reflection.${v}.Ser
 export const HEALTH_SERVICE = 'grpc.health.v1.Health';
 
 /** Files that live outside the include folders, under their canonical import names. */
-function packagedProtos(): Record<string, string> {
-  const reflectionDir = join(dirname(require.resolve('@grpc/reflection')), '..', 'proto');
-  const out: Record<string, string> = { 'grpc/health/v1/health.proto': healthProtoPath };
-  for (const v of VERSIONS) out[`grpc/reflection/${v}/reflection.proto`] = join(reflectionDir, 'grpc', 'reflection', v, 'reflection.proto');
-  return out;
+const PACKAGED: Record<string, () => string> = {
+  'grpc/health/v1/health.proto': () => healthProtoPath,
+  ...Object.fromEntries(
+    VERSIONS.map((v) => [
+      `grpc/reflection/${v}/reflection.proto`,
+      () => join(dirname(require.resolve('@grpc/reflection')), '..', 'proto', 'grpc', 'reflection', v, 'reflection.proto'),
+    ]),
+  ),
+};
+
+/** Where an import name of the served protos lives on disk. */
+export function locateProto(name: string): string | undefined {
+  return PACKAGED[name]?.() ?? protoIncludeDirs().map((d) => join(d, name)).find((p) => existsSync(p));
 }
 
 let built: ReflectionDescriptors | undefined;
@@ -37,12 +45,7 @@ let built: ReflectionDescriptors | undefined;
  * 100 ms), and the protos do not change while the process runs.
  */
 export function serverDescriptors(): ReflectionDescriptors {
-  if (!built) {
-    const packaged = packagedProtos();
-    const dirs = protoIncludeDirs();
-    const locate = (name: string) => packaged[name] ?? dirs.map((d) => join(d, name)).find((p) => existsSync(p));
-    built = buildReflectionDescriptors([...PROTO_FILES, ...Object.keys(packaged)], locate);
-  }
+  built ??= buildReflectionDescriptors([...PROTO_FILES, ...Object.keys(PACKAGED)], locateProto);
   return built;
 }
 
@@ -64,9 +67,8 @@ class NotFound extends Error {}
  */
 export function addReflection(server: grpc.Server, services: readonly string[], descriptors = serverDescriptors): void {
   const listed = [...new Set([...services, ...REFLECTION_SERVICES])].sort();
-  const packaged = packagedProtos();
   for (const version of VERSIONS) {
-    const definition = protoLoader.loadSync(packaged[`grpc/reflection/${version}/reflection.proto`]!, { oneofs: true });
+    const definition = protoLoader.loadSync(locateProto(`grpc/reflection/${version}/reflection.proto`)!, { oneofs: true });
     const service = definition[`grpc.reflection.${version}.ServerReflection`] as protoLoader.ServiceDefinition;
     server.addService(service, {
       ServerReflectionInfo: (call: grpc.ServerDuplexStream<ReflectionRequest, object>) => {

@@ -5,7 +5,6 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { ServiceDefinition } from '@grpc/proto-loader';
-import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { ApiError } from '../../errors/api-error.js';
@@ -13,8 +12,8 @@ import { Code } from '../../errors/code.js';
 import { toGrpcError } from '../../errors/status-mapping.js';
 import { toPublicError } from '../../errors/public-error.js';
 import { createCallContext, type ServiceImplementation } from '../../operations/call-context.js';
-import { protoIncludeDirs, protos, type ServiceName } from '../../proto/protos.js';
-import { reflectionPackageDefinition } from './reflection-descriptors.js';
+import { protos, type ServiceName } from '../../proto/protos.js';
+import { addReflection, HEALTH_SERVICE } from './reflection-service.js';
 
 export interface GrpcServerHandle {
   server: grpc.Server;
@@ -25,14 +24,6 @@ export interface GrpcServerHandle {
   setServing(serving: boolean): void;
   /** Stops accepting calls, lets running calls end for up to `graceMs`, then cuts them off. */
   close(graceMs: number): Promise<void>;
-}
-
-/** The file a top-level symbol was loaded from, relative to its include folder (for reflection). */
-function sourceFileOf(fqn: string): string | undefined {
-  const filename = protos().root.lookup(fqn)?.filename;
-  if (!filename) return undefined;
-  const dir = protoIncludeDirs().find((d) => filename.startsWith(`${d}/`));
-  return dir ? filename.slice(dir.length + 1) : undefined;
 }
 
 function requestIdOf(metadata: grpc.Metadata): string | undefined {
@@ -88,7 +79,7 @@ export function createGrpcServer(
 
   const health = new HealthImplementation(serving);
   health.addToServer(server);
-  new ReflectionService(reflectionPackageDefinition(packageDefinition, sourceFileOf)).addToServer(server);
+  addReflection(server, [...Object.keys(implementations), HEALTH_SERVICE]);
 
   return {
     server,

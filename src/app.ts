@@ -9,8 +9,12 @@ import pino, { type Logger } from 'pino';
 import { resolveConfig, type Config, type ConfigInput } from './config.js';
 import { demoKinds } from './kinds/index.js';
 import type { ServiceImplementation } from './operations/call-context.js';
+import { createOperationEvents, type OperationEvents } from './events/operation-events.js';
+import { createBatchService } from './operations/batch-service.js';
+import { createCanceller } from './operations/canceller.js';
 import { createKindsService } from './operations/kinds-service.js';
 import { createOperationsService } from './operations/operations-service.js';
+import { createWatchService } from './operations/watch-service.js';
 import type { ServiceName } from './proto/protos.js';
 import { protos } from './proto/protos.js';
 import type { EventBus } from './events/event-bus.js';
@@ -89,6 +93,7 @@ export function createServer(options: ServerOptions = {}): LroServer {
         closeStore: boolean;
         addresses: ListeningAddresses;
         waiters: ReturnType<typeof createWaiters>;
+        events: OperationEvents;
       }
     | undefined;
 
@@ -128,7 +133,9 @@ export function createServer(options: ServerOptions = {}): LroServer {
       const opened =
         typeof storeSpec === 'string' ? await openStore(storeSpec, logger) : { store: storeSpec, bus: options.bus ?? createLocalBus() };
       const { store, bus } = opened;
-      const waiters = createWaiters(bus);
+      const events = createOperationEvents(bus);
+      const waiters = createWaiters(events);
+      const canceller = createCanceller(store, bus);
       const runner = createRunner({
         store,
         registry,
@@ -142,8 +149,10 @@ export function createServer(options: ServerOptions = {}): LroServer {
         rescueMs: Math.max(50, Math.min(1000, Math.floor(config.leaseMs / 4))),
       });
       const services: Record<ServiceName, ServiceImplementation> = {
-        'google.longrunning.Operations': createOperationsService({ store, bus, waiters, waitCapMs: config.waitCapMs }),
+        'google.longrunning.Operations': createOperationsService({ store, canceller, waiters, waitCapMs: config.waitCapMs }),
         'lro.v1.Kinds': createKindsService({ store, registry, bus, shutdown: shutdown.signal }),
+        'lro.v1.Batch': createBatchService({ canceller }),
+        'lro.v1.Watch': createWatchService({ store, canceller, events, logger }),
       };
       const grpc = createGrpcServer(services, logger, shutdown.signal);
       const http = createHttpServer(services, logger, shutdown.signal);
@@ -152,7 +161,7 @@ export function createServer(options: ServerOptions = {}): LroServer {
         const httpPort = await http.listen(config.host, config.httpPort);
         runner.start();
         const addresses = { http: url('http://', config.host, httpPort), grpc: url('', config.host, grpcPort) };
-        parts = { store, bus, registry, runner, services, grpc, http, closeStore: typeof storeSpec === 'string', addresses, waiters };
+        parts = { store, bus, events, registry, runner, services, grpc, http, closeStore: typeof storeSpec === 'string', addresses, waiters };
         state = 'listening';
         logger.info({ ...addresses, store: typeof storeSpec === 'string' ? redact(storeSpec) : 'custom', kinds: registry.names() }, 'listening');
         return addresses;
@@ -177,6 +186,7 @@ export function createServer(options: ServerOptions = {}): LroServer {
       // The running work has settled or been given back: now the listeners close.
       await Promise.all([p.http.close(), p.grpc.close(2000)]);
       p.waiters.close();
+      p.events.close();
       await p.bus.close();
       if (p.closeStore) await p.store.close();
       state = 'closed';

@@ -15,6 +15,11 @@ export interface CallContext {
   readonly signal: AbortSignal;
   /** The client's deadline, ms since epoch, if it set one. */
   readonly deadline: number | undefined;
+  /**
+   * True once the client went away or its deadline passed (its interest in the answer ended), as opposed
+   * to the server shutting down. Known once `signal` has been used.
+   */
+  readonly clientGone: boolean;
   /** The caller's request id (x-request-id), or one made for this call: for logs. */
   readonly requestId: string;
 }
@@ -29,18 +34,22 @@ export interface CallSource {
 
 export function createCallContext(source: CallSource, shutdown: AbortSignal): CallContext {
   let signal: AbortSignal | undefined;
+  let client: AbortController | undefined;
   let requestId = source.requestId;
   return {
     deadline: source.deadline,
+    get clientGone() {
+      return (client?.signal.aborted ?? false) || (source.deadline !== undefined && Date.now() >= source.deadline);
+    },
     get requestId() {
       requestId ??= randomUUID();
       return requestId;
     },
     get signal() {
       if (!signal) {
-        const client = new AbortController();
-        source.onClientGone(() => client.abort());
-        const parts = [client.signal, shutdown];
+        const gone = (client = new AbortController());
+        source.onClientGone(() => gone.abort());
+        const parts = [gone.signal, shutdown];
         if (source.deadline !== undefined) parts.push(AbortSignal.timeout(Math.max(0, source.deadline - Date.now())));
         signal = AbortSignal.any(parts);
         // A Wait and a Watch each listen here; many at once is normal load, not a leak.
@@ -51,5 +60,8 @@ export function createCallContext(source: CallSource, shutdown: AbortSignal): Ca
   };
 }
 
-/** A service: RPC name (as in the proto, e.g. `GetOperation`) → implementation. */
-export type ServiceImplementation = Record<string, (request: never, ctx: CallContext) => Promise<object>>;
+/**
+ * A service: RPC name (as in the proto, e.g. `GetOperation`) → implementation. A server-streaming RPC
+ * resolves to the stream of its messages; failing before that is failing before any message is sent.
+ */
+export type ServiceImplementation = Record<string, (request: never, ctx: CallContext) => Promise<object | AsyncIterable<object>>>;

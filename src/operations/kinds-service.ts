@@ -6,6 +6,7 @@ import { fromStruct, type JsonObject, type JsonValue, type StructMessage } from 
 import type { EventBus } from '../events/event-bus.js';
 import type { KindRegistry } from '../runtime/registry.js';
 import type { OperationStore } from '../store/operation-store.js';
+import { validateLabels } from './labels.js';
 import { parseKindName } from './names.js';
 import type { NameRequest } from './operations-service.js';
 import { toKind, toOperation, type OperationMessage } from './to-operation.js';
@@ -15,6 +16,7 @@ export interface StartOperationRequest {
   kind: string;
   input?: StructMessage | null;
   requestId?: string;
+  labels?: Record<string, string> | null;
 }
 
 export const MAX_INPUT_BYTES = 256 * 1024;
@@ -82,6 +84,7 @@ export function createKindsService(opts: KindsServiceOptions) {
       if (Buffer.byteLength(JSON.stringify(raw)) > MAX_INPUT_BYTES) {
         throw invalidArgument(`input is larger than ${MAX_INPUT_BYTES} bytes`, Reason.INPUT_TOO_LARGE, { field: 'input' });
       }
+      const labels = validateLabels(req.labels);
       const input = kind.validate(raw);
       const { operation, created } = await store.create({
         id: ulid().toLowerCase(),
@@ -90,11 +93,16 @@ export function createKindsService(opts: KindsServiceOptions) {
         cancellable: kind.cancellable,
         maxAttempts: kind.maxAttempts,
         requestId,
+        labels,
         now: Date.now(),
       });
       if (created) {
         bus.publish({ type: 'queued' });
-      } else if (operation.kind !== kind.name || canonicalJson(operation.input) !== canonicalJson(input)) {
+      } else if (
+        operation.kind !== kind.name ||
+        canonicalJson(operation.input) !== canonicalJson(input) ||
+        canonicalJson(operation.labels) !== canonicalJson(labels)
+      ) {
         throw new ApiError(Code.ALREADY_EXISTS, `request_id ${requestId} was already used to start a different operation`, {
           reason: Reason.REQUEST_ID_REUSED,
           metadata: { request_id: requestId ?? '', operation: `operations/${operation.id}` },

@@ -1,17 +1,16 @@
 /** google.longrunning.Operations, transport-agnostic: both gRPC and HTTP/JSON call these functions. */
-import { ApiError, invalidArgument, notFound } from '../errors/api-error.js';
+import { ApiError, invalidArgument } from '../errors/api-error.js';
 import { Code } from '../errors/code.js';
+import { Reason } from '../errors/reasons.js';
 import { durationToMs, type DurationMessage } from '../proto/time.js';
-import { cancelledBeforeStart, toOperationError } from '../runtime/abort-reasons.js';
-import type { EventBus } from '../events/event-bus.js';
 import type { Waiters } from '../runtime/waiters.js';
 import type { OperationRecord, OperationStore } from '../store/operation-store.js';
 import type { CallContext } from './call-context.js';
+import { operationNotFound, type Canceller } from './canceller.js';
 import { parseFilter } from './filter.js';
 import { parseOperationName } from './names.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 import { toOperation, type OperationMessage } from './to-operation.js';
-import { Reason } from '../errors/reasons.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
@@ -32,7 +31,7 @@ export interface WaitOperationRequest {
 
 export interface OperationsServiceOptions {
   store: OperationStore;
-  bus: EventBus;
+  canceller: Canceller;
   waiters: Waiters;
   /** WaitOperation's longest wait, and the wait when the request names none. */
   waitCapMs: number;
@@ -44,12 +43,12 @@ function deadlineMargin(remainingMs: number): number {
 }
 
 export function createOperationsService(opts: OperationsServiceOptions) {
-  const { store, bus, waiters } = opts;
+  const { store, canceller, waiters } = opts;
 
   async function load(nameValue: unknown): Promise<OperationRecord> {
     const id = parseOperationName(nameValue);
     const record = id === undefined ? undefined : await store.get(id);
-    if (!record) throw notFound(`${String(nameValue)} does not exist`, Reason.OPERATION_NOT_FOUND, { name: String(nameValue) });
+    if (!record) throw operationNotFound(String(nameValue));
     return record;
   }
 
@@ -84,7 +83,7 @@ export function createOperationsService(opts: OperationsServiceOptions) {
     async DeleteOperation(req: NameRequest) {
       const record = await load(req.name);
       const result = await store.delete(record.id);
-      if (result === 'not_found') throw notFound(`${req.name} does not exist`, Reason.OPERATION_NOT_FOUND, { name: req.name });
+      if (result === 'not_found') throw operationNotFound(req.name);
       if (result === 'not_done') {
         throw new ApiError(Code.FAILED_PRECONDITION, `${req.name} is not done; cancel it or wait for it before deleting it`, {
           reason: Reason.OPERATION_NOT_DONE,
@@ -95,29 +94,8 @@ export function createOperationsService(opts: OperationsServiceOptions) {
     },
 
     async CancelOperation(req: NameRequest) {
-      const record = await load(req.name);
-      if (!record.cancellable) {
-        throw new ApiError(Code.UNIMPLEMENTED, `operations of kinds/${record.kind} cannot be cancelled`, {
-          reason: Reason.CANCELLATION_NOT_SUPPORTED,
-          metadata: { name: req.name, kind: `kinds/${record.kind}` },
-        });
-      }
-      const result = await store.requestCancel(record.id, Date.now(), toOperationError(cancelledBeforeStart()));
-      if (!result) throw notFound(`${req.name} does not exist`, Reason.OPERATION_NOT_FOUND, { name: req.name });
-      switch (result.outcome) {
-        case 'cancelled':
-          bus.publish({ type: 'done', id: record.id });
-          return {};
-        case 'requested':
-          bus.publish({ type: 'cancel', id: record.id });
-          return {};
-        case 'already_done':
-          if (result.operation.state === 'CANCELLED') return {};
-          throw new ApiError(Code.FAILED_PRECONDITION, `${req.name} is already done (${result.operation.state})`, {
-            reason: Reason.OPERATION_ALREADY_DONE,
-            metadata: { name: req.name, state: result.operation.state },
-          });
-      }
+      await canceller.cancel(await load(req.name));
+      return {};
     },
 
     async WaitOperation(req: WaitOperationRequest, ctx: CallContext): Promise<OperationMessage> {

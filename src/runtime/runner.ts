@@ -2,9 +2,9 @@
  * The runner: claims QUEUED operations up to `concurrency`, runs each handler with an OperationContext,
  * and settles it in the store under the attempt's lease (owner + fencing token), so nothing an attempt
  * does after losing its lease is stored. Around it, three timers keep the instance honest:
- * - heartbeat: renews every lease it holds; a lease it lost, or could not renew for longer than the lease
- *   (the store away), aborts that attempt with `lease_lost`; a cancel request it missed (a lost
- *   notification) is found here too — the polling fallback of cancel delivery;
+ * - heartbeat: renews every lease it holds; a lease it lost aborts that attempt with `lease_lost`, and so
+ *   does one it could not renew in time (the store away), before the lease runs out; a cancel request it
+ *   missed (a lost notification) is found here too — the polling fallback of cancel delivery;
  * - rescue: takes back operations whose lease expired (their worker died): requeue, or end them;
  * - poll: claims even when no 'queued' event arrived.
  * Cancels arrive as 'cancel' events and abort the handler's signal directly.
@@ -40,6 +40,8 @@ export interface RunnerOptions {
   now?: () => number;
   /** After a kind's timeout fires, how long its handler may take to settle before its slot is freed. */
   abandonAfterMs?: number;
+  /** The shortest time between two progress writes of one operation (the last report always lands). */
+  progressIntervalMs?: number;
 }
 
 export interface Runner {
@@ -98,7 +100,10 @@ export function createRunner(opts: RunnerOptions): Runner {
           const limit = concurrency - running.size;
           const sentAt = performance.now();
           const batch = await store.claim({ owner, kinds: registry.names(), limit, leaseMs, now: now() });
-          for (const record of batch) launch(record, sentAt);
+          for (const record of batch) {
+            launch(record, sentAt);
+            bus.publish({ type: 'progress', id: record.id }); // QUEUED → RUNNING: watchers read it again
+          }
           if (batch.length < limit) break;
         }
       } while (claimAgain && phase === 'running');
@@ -118,7 +123,7 @@ export function createRunner(opts: RunnerOptions): Runner {
       lease,
       kind,
       controller: new AbortController(),
-      progress: createProgressWriter({ store, lease, now, logger }),
+      progress: createProgressWriter({ store, bus, lease, now, logger, intervalMs: opts.progressIntervalMs }),
       renewedAt: claimedAt,
       detached: false,
       settled: Promise.resolve(),
@@ -176,7 +181,7 @@ export function createRunner(opts: RunnerOptions): Runner {
     await attempt.progress.flush(); // the last progress lands before the end
     const { lease } = attempt;
     if (outcome === 'release') {
-      if (await store.release({ lease, now: now() })) bus.publish({ type: 'queued' });
+      if (await store.release({ lease, now: now() })) announceRequeued([lease.id]);
       return;
     }
     for (let tries = 1; ; tries++) {
@@ -216,8 +221,21 @@ export function createRunner(opts: RunnerOptions): Runner {
       }
     } catch (err) {
       logger.warn({ err }, 'renewing leases failed');
-      // Unrenewed for longer than the lease: another instance may run these already. Stop them here.
-      for (const a of attempts) if (performance.now() - a.renewedAt > leaseMs) loseLease(a);
+    }
+  }
+
+  /**
+   * Stops an attempt whose lease could not be renewed in time, before it expires: once less than half a
+   * heartbeat is left, another instance may take the operation over the moment it runs out. Separate from
+   * the heartbeat, which may itself be what hangs (a database that stopped answering).
+   */
+  function watchLeases(): void {
+    const overdue = performance.now() - (leaseMs - opts.heartbeatMs / 2);
+    for (const a of running.values()) {
+      if (!a.detached && a.renewedAt < overdue) {
+        logger.warn({ operation: a.lease.id }, 'the lease could not be renewed in time; stopping this attempt before another one starts');
+        loseLease(a);
+      }
     }
   }
 
@@ -231,11 +249,17 @@ export function createRunner(opts: RunnerOptions): Runner {
       for (const id of finished) bus.publish({ type: 'done', id });
       if (requeued.length > 0) {
         logger.info({ operations: requeued.length > 20 ? `${requeued.length} operations` : requeued }, 'requeued operations whose worker stopped renewing its lease');
-        bus.publish({ type: 'queued' });
+        announceRequeued(requeued);
       }
     } catch (err) {
       logger.warn({ err }, 'rescuing expired leases failed');
     }
+  }
+
+  /** Back in the queue: idle workers claim, watchers read them again (RUNNING → QUEUED). */
+  function announceRequeued(ids: string[]): void {
+    for (const id of ids) bus.publish({ type: 'progress', id });
+    bus.publish({ type: 'queued' });
   }
 
   function abortCancelled(attempt: Attempt): void {
@@ -248,7 +272,7 @@ export function createRunner(opts: RunnerOptions): Runner {
     if (running.get(attempt.lease.id) === attempt) running.delete(attempt.lease.id);
     logger.warn({ operation: attempt.lease.id }, 'a handler ignored the shutdown signal; its operation goes back to the queue');
     try {
-      if (await store.release({ lease: attempt.lease, now: now() })) bus.publish({ type: 'queued' });
+      if (await store.release({ lease: attempt.lease, now: now() })) announceRequeued([attempt.lease.id]);
     } catch (err) {
       logger.warn({ err, operation: attempt.lease.id }, 'giving an operation back failed; it runs again once its lease expires');
     }
@@ -278,6 +302,7 @@ export function createRunner(opts: RunnerOptions): Runner {
         }
       });
       every(opts.heartbeatMs, heartbeat);
+      every(Math.max(10, opts.heartbeatMs / 4), async () => watchLeases());
       every(opts.rescueMs, rescue);
       every(opts.pollMs, fill);
       void rescue().then(fill);

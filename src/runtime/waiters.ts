@@ -1,4 +1,4 @@
-import type { EventBus } from '../events/event-bus.js';
+import type { OperationEvents } from '../events/operation-events.js';
 
 /**
  * WaitOperation's waiters: woken by 'done' events (in-process, or from other instances through the bus),
@@ -15,36 +15,29 @@ export interface Waiter {
 export interface Waiters {
   wait(id: string, ms: number, signal?: AbortSignal): Waiter;
   readonly size: number;
+  /** Wakes every waiter (shutdown). */
   close(): void;
 }
 
-export function createWaiters(bus: EventBus): Waiters {
-  const byId = new Map<string, Set<() => void>>();
-  let size = 0;
-  const unsubscribe = bus.subscribe((event) => {
-    if (event.type !== 'done') return;
-    const set = byId.get(event.id);
-    if (set) for (const wake of [...set]) wake();
-  });
+export function createWaiters(events: OperationEvents): Waiters {
+  const all = new Set<() => void>();
   return {
     get size() {
-      return size;
+      return all.size;
     },
     wait(id, ms, signal) {
       let release: () => void = () => {};
       const woken = new Promise<void>((resolve) => {
         if (signal?.aborted || ms <= 0) return resolve();
-        let set = byId.get(id);
-        if (!set) byId.set(id, (set = new Set()));
         const wake = () => {
           clearTimeout(timer);
           signal?.removeEventListener('abort', wake);
-          if (set.delete(wake)) size--;
-          if (set.size === 0 && byId.get(id) === set) byId.delete(id);
+          off();
+          all.delete(wake);
           resolve();
         };
-        set.add(wake);
-        size++;
+        const off = events.on(id, (event) => event.type === 'done' && wake());
+        all.add(wake);
         const timer = setTimeout(wake, ms);
         signal?.addEventListener('abort', wake, { once: true });
         release = wake;
@@ -52,8 +45,7 @@ export function createWaiters(bus: EventBus): Waiters {
       return { woken, release: () => release() };
     },
     close() {
-      unsubscribe();
-      for (const set of byId.values()) for (const wake of [...set]) wake();
+      for (const wake of [...all]) wake();
     },
   };
 }

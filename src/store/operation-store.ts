@@ -49,6 +49,8 @@ export interface OperationRecord {
   attempt: number;
   maxAttempts: number;
   requestId: string | null;
+  /** Labels given at start (`session=…` and the like). */
+  labels: Record<string, string>;
   output: JsonObject | null;
   error: OperationError | null;
   leaseOwner: string | null;
@@ -73,6 +75,7 @@ export interface NewOperation {
   cancellable: boolean;
   maxAttempts: number;
   requestId: string | null;
+  labels: Record<string, string>;
   now: number;
 }
 
@@ -92,6 +95,19 @@ export interface HeartbeatResult {
   id: string;
   requestedCancellation: boolean;
 }
+
+/** What a batch cancel did to one record; besides requestCancel's outcomes, two it checks itself. */
+export type BatchCancelOutcome = CancelOutcome | 'not_cancellable' | 'not_found';
+
+export interface BatchCancelResult {
+  id: string;
+  outcome: BatchCancelOutcome;
+  /** The record after the call; absent when not found. */
+  operation?: OperationRecord;
+}
+
+/** The records a batch cancel visits: these ids (in this order), or one page of a List query's matches. */
+export type BatchCancelTarget = { ids: string[] } | { query: ListQuery };
 
 export interface RescueResult {
   /** Back to QUEUED for another attempt. */
@@ -116,6 +132,18 @@ export interface OperationStore {
     now: number,
     cancelledBeforeStart: OperationError,
   ): Promise<{ outcome: CancelOutcome; operation: OperationRecord } | undefined>;
+
+  /**
+   * Cancels many records at once, each exactly as requestCancel would, except that records of kinds that
+   * cannot be cancelled are left alone ('not_cancellable'). One transaction (one round trip where the
+   * store allows it) for all of them. For a query, the results are its page in List order, and `more`
+   * says whether matches remain beyond it.
+   */
+  requestCancelMany(
+    target: BatchCancelTarget,
+    now: number,
+    cancelledBeforeStart: OperationError,
+  ): Promise<{ results: BatchCancelResult[]; more: boolean }>;
 
   /** Whose clock leases are set and compared on: the caller's `now`, or the store's own. */
   readonly leaseClock: 'caller' | 'store';

@@ -9,7 +9,9 @@ export type Comparator = '=' | '!=' | '<' | '>' | '<=' | '>=';
 export type FilterExpr =
   | { op: 'and' | 'or'; left: FilterExpr; right: FilterExpr }
   | { op: 'not'; expr: FilterExpr }
-  | { op: 'cmp'; field: FilterField; cmp: Comparator; value: boolean | string | number };
+  | { op: 'cmp'; field: FilterField; cmp: Comparator; value: boolean | string | number }
+  /** `metadata.labels.KEY = "v"`: the operation has that label with that value (`!=`: it does not). */
+  | { op: 'label'; key: string; cmp: '=' | '!='; value: string };
 
 export interface ListQuery {
   filter: FilterExpr | null;

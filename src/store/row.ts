@@ -26,6 +26,7 @@ export function rowToRecord(row: Row): OperationRecord {
     attempt: num(row.attempt),
     maxAttempts: num(row.max_attempts),
     requestId: (row.request_id as string | null) ?? null,
+    labels: json<Record<string, string>>(row.labels) ?? {},
     output: json<JsonObject>(row.output),
     error: json<OperationError>(row.error),
     leaseOwner: (row.lease_owner as string | null) ?? null,

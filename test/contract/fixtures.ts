@@ -26,7 +26,7 @@ export const newId = (time = T0): string => ulid(time).toLowerCase();
 
 export function newOp(p: Partial<NewOperation> = {}): NewOperation {
   const now = p.now ?? T0;
-  return { id: newId(now), kind: 'test.a', input: { n: 1 }, cancellable: true, maxAttempts: 3, requestId: null, now, ...p };
+  return { id: newId(now), kind: 'test.a', input: { n: 1 }, cancellable: true, maxAttempts: 3, requestId: null, labels: {}, now, ...p };
 }
 
 const error = (code: number, reason: string, processed: string): OperationError => ({

@@ -30,6 +30,7 @@ export function describeRecordsContract(factory: StoreFactory): void {
         attempt: 0,
         maxAttempts: 5,
         requestId: 'req-1',
+        labels: {},
         output: null,
         error: null,
         leaseOwner: null,

@@ -4,6 +4,7 @@
  * on the same data).
  */
 import { describe } from 'vitest';
+import { describeBatchCancelContract } from './batch-cancel-contract.js';
 import { describeFencingContract } from './fencing-contract.js';
 import { describeLifecycleContract } from './lifecycle-contract.js';
 import { describeRacesContract } from './races-contract.js';
@@ -18,5 +19,6 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     describeLifecycleContract(factory);
     describeRacesContract(factory);
     describeFencingContract(factory);
+    describeBatchCancelContract(factory);
   });
 }

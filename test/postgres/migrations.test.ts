@@ -54,14 +54,14 @@ describe.skipIf(!(await postgresAvailable()))('PostgreSQL store: opening and mig
   it('opening a migrated schema again changes nothing', async () => {
     const schema = await fresh();
     const first = await open(schema.url);
-    await first.store.create({ id: '01jb7x4e2k3m5n6p7q8r9s0t1v', kind: 'k', input: {}, cancellable: true, maxAttempts: 1, requestId: null, now: 1 });
+    await first.store.create({ id: '01jb7x4e2k3m5n6p7q8r9s0t1v', kind: 'k', input: {}, cancellable: true, maxAttempts: 1, requestId: null, labels: {}, now: 1 });
     const again = await open(schema.url);
     expect((await again.store.get('01jb7x4e2k3m5n6p7q8r9s0t1v'))?.kind).toBe('k');
   });
 
   it('keeps schemas apart: each sees only its own operations', async () => {
     const [one, two] = [await open((await fresh()).url), await open((await fresh()).url)];
-    await one.store.create({ id: '01jb7x4e2k3m5n6p7q8r9s0t1v', kind: 'k', input: {}, cancellable: true, maxAttempts: 1, requestId: null, now: 1 });
+    await one.store.create({ id: '01jb7x4e2k3m5n6p7q8r9s0t1v', kind: 'k', input: {}, cancellable: true, maxAttempts: 1, requestId: null, labels: {}, now: 1 });
     expect(await two.store.get('01jb7x4e2k3m5n6p7q8r9s0t1v')).toBeUndefined();
   });
 

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { compileListQuery, type SqlDialect } from '../filter-sql.js';
-import type { Finish, Lease, ListQuery, OperationError, OperationRecord, OperationStore, RescueResult } from '../operation-store.js';
+import type { BatchCancelResult, Finish, Lease, ListQuery, OperationError, OperationRecord, OperationStore, RescueResult } from '../operation-store.js';
 import { rowToRecord, type Row } from '../row.js';
 import { quoteIdent } from './connection.js';
 import { toStoreError } from './pg-errors.js';
@@ -26,30 +26,45 @@ const RESCUE_BATCH = 500;
 /** Advisory lock of the rescuer (namespace "LRO" + 1; the second key is the schema's hash): one instance at a time. */
 const RESCUE_LOCK = 0x4c5250;
 
+/**
+ * A cancel request's SET clause, given the placeholders of now and of the cancelled-before-start error:
+ * both outcomes in one statement. SET expressions read the row as it was, so `state = 'QUEUED'` means
+ * "was queued".
+ */
+const cancelSet = (now: string, error: string) => `requested_cancellation = true, update_time = ${now},
+  state = CASE WHEN state = 'QUEUED' THEN 'CANCELLED' ELSE state END,
+  done = (state = 'QUEUED'),
+  error = CASE WHEN state = 'QUEUED' THEN ${error}::text ELSE error END,
+  end_time = CASE WHEN state = 'QUEUED' THEN ${now} ELSE end_time END`;
+
 /** Statements with a fixed text, prepared once per connection (pg caches them by name). */
-function statements(table: string, schema: string) {
+function statements(table: string, labels: string, schema: string) {
   // The schema's hash keeps names distinct should two stores ever share a connection.
   const tag = createHash('sha256').update(schema).digest('hex').slice(0, 12);
   const named = (name: string, text: string) => ({ name: `lro_${name}_${tag}`, text });
   return {
     insert: named(
       'insert',
-      `INSERT INTO ${table} (id, kind, input, state, done, create_time, update_time, cancellable, max_attempts, request_id)
-       VALUES ($1, $2, $3, 'QUEUED', false, $4, $4, $5, $6, $7)
-       ON CONFLICT (request_id) DO NOTHING RETURNING *`,
+      `WITH created AS (
+         INSERT INTO ${table} (id, kind, input, state, done, create_time, update_time, cancellable, max_attempts, request_id, labels)
+         VALUES ($1, $2, $3, 'QUEUED', false, $4, $4, $5, $6, $7, $8)
+         ON CONFLICT (request_id) DO NOTHING RETURNING *
+       ), labelled AS (
+         INSERT INTO ${labels} (key, value, operation_id) SELECT l.key, l.value, created.id FROM created, unnest($9::text[], $10::text[]) AS l(key, value)
+       )
+       SELECT * FROM created`,
     ),
     byRequestId: named('by_request_id', `SELECT * FROM ${table} WHERE request_id = $1`),
     get: named('get', `SELECT * FROM ${table} WHERE id = $1`),
     delete: named('delete', `DELETE FROM ${table} WHERE id = $1 AND done RETURNING id`),
-    // Both outcomes in one statement: SET expressions read the row as it was, so `state = 'QUEUED'` means "was queued".
-    cancel: named(
-      'cancel',
-      `UPDATE ${table} SET requested_cancellation = true, update_time = $2,
-         state = CASE WHEN state = 'QUEUED' THEN 'CANCELLED' ELSE state END,
-         done = (state = 'QUEUED'),
-         error = CASE WHEN state = 'QUEUED' THEN $3::text ELSE error END,
-         end_time = CASE WHEN state = 'QUEUED' THEN $2 ELSE end_time END
-       WHERE id = $1 AND NOT done RETURNING *`,
+    cancel: named('cancel', `UPDATE ${table} SET ${cancelSet('$2', '$3')} WHERE id = $1 AND NOT done RETURNING *`),
+    cancelIds: named(
+      'cancel_ids',
+      `WITH updated AS (
+         UPDATE ${table} SET ${cancelSet('$2', '$3')} WHERE id = ANY($1::text[]) AND NOT done AND cancellable RETURNING *
+       )
+       SELECT *, true AS changed FROM updated
+       UNION ALL SELECT o.*, false FROM ${table} o WHERE o.id = ANY($1::text[]) AND o.id NOT IN (SELECT id FROM updated)`,
     ),
     claim: named(
       'claim',
@@ -104,10 +119,19 @@ function statements(table: string, schema: string) {
   };
 }
 
+/** A batch cancel's result for one id, from the row the statement returned (with its `changed` flag). */
+function batchResult(id: string, row: Row | undefined): BatchCancelResult {
+  if (!row) return { id, outcome: 'not_found' };
+  const operation = rowToRecord(row);
+  if (row.changed) return { id, outcome: operation.state === 'CANCELLED' ? 'cancelled' : 'requested', operation };
+  return { id, outcome: operation.done ? 'already_done' : 'not_cancellable', operation };
+}
+
 /** A store over `pool` whose tables live in `schema` (already migrated). `close()` ends the pool. */
 export function createPostgresStore(pool: pg.Pool, schema: string): OperationStore {
   const table = `${quoteIdent(schema)}.operations`;
-  const s = statements(table, schema);
+  const labels = `${quoteIdent(schema)}.operation_labels`;
+  const s = statements(table, labels, schema);
   let closed: Promise<void> | undefined;
 
   async function run(config: pg.QueryConfig): Promise<pg.QueryResult<Row>> {
@@ -126,7 +150,19 @@ export function createPostgresStore(pool: pg.Pool, schema: string): OperationSto
   return {
     leaseClock: 'store',
     async create(op) {
-      const values = [op.id, op.kind, JSON.stringify(op.input), op.now, op.cancellable, op.maxAttempts, op.requestId];
+      const keys = Object.keys(op.labels);
+      const values = [
+        op.id,
+        op.kind,
+        JSON.stringify(op.input),
+        op.now,
+        op.cancellable,
+        op.maxAttempts,
+        op.requestId,
+        JSON.stringify(op.labels),
+        keys,
+        keys.map((k) => op.labels[k]),
+      ];
       // Retried only if the record holding the request id vanished (deleted) between the two statements.
       for (let tries = 0; ; tries++) {
         const row = await one({ ...s.insert, values });
@@ -141,7 +177,28 @@ export function createPostgresStore(pool: pg.Pool, schema: string): OperationSto
       return row && rowToRecord(row);
     },
     async list(listQuery: ListQuery) {
-      return (await query(compileListQuery(listQuery, dialect, table))).map(rowToRecord);
+      return (await query(compileListQuery(listQuery, dialect, table, labels))).map(rowToRecord);
+    },
+    async requestCancelMany(target, now, error) {
+      if ('ids' in target) {
+        const rows = await query({ ...s.cancelIds, values: [target.ids, now, errorJson(error)] });
+        const byId = new Map(rows.map((r) => [r.id as string, r]));
+        return { results: target.ids.map((id) => batchResult(id, byId.get(id))), more: false };
+      }
+      // One statement for the whole page: pick it (one more to know whether others follow), cancel it, read it back.
+      const page = compileListQuery({ ...target.query, limit: target.query.limit + 1 }, dialect, table, labels, { columns: 'id', offset: 2 });
+      const limit = `$${page.values.length + 3}`;
+      const rows = await query({
+        text: `WITH page AS (${page.text}),
+          head AS (SELECT id FROM page ORDER BY id DESC LIMIT ${limit}),
+          updated AS (UPDATE ${table} SET ${cancelSet('$1', '$2')} WHERE id IN (SELECT id FROM head) AND NOT done AND cancellable RETURNING *)
+          SELECT *, true AS changed, (SELECT count(*) FROM page) AS matched FROM updated
+          UNION ALL SELECT o.*, false, (SELECT count(*) FROM page) FROM ${table} o
+            WHERE o.id IN (SELECT id FROM head) AND o.id NOT IN (SELECT id FROM updated)`,
+        values: [now, errorJson(error), ...page.values, target.query.limit],
+      });
+      const results = rows.map((r) => batchResult(r.id as string, r)).sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+      return { results, more: Number(rows[0]?.matched ?? 0) > target.query.limit };
     },
     async delete(id) {
       if (await one({ ...s.delete, values: [id] })) return 'deleted';

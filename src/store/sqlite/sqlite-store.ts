@@ -8,6 +8,8 @@ import { dirname } from 'node:path';
 import { compileListQuery, type SqlDialect } from '../filter-sql.js';
 import type {
   Finish,
+  BatchCancelResult,
+  BatchCancelTarget,
   HeartbeatResult,
   Lease,
   ListQuery,
@@ -49,10 +51,12 @@ export function createSqliteStore(path: string): OperationStore {
 
   const s = {
     insert: db.prepare(
-      `INSERT INTO operations (id, kind, input, state, done, create_time, update_time, cancellable, max_attempts, request_id)
-       VALUES (@id, @kind, @input, 'QUEUED', 0, @now, @now, @cancellable, @maxAttempts, @requestId)
+      `INSERT INTO operations (id, kind, input, state, done, create_time, update_time, cancellable, max_attempts, request_id, labels)
+       VALUES (@id, @kind, @input, 'QUEUED', 0, @now, @now, @cancellable, @maxAttempts, @requestId, @labels)
        ON CONFLICT (request_id) DO NOTHING RETURNING *`,
     ),
+    insertLabel: db.prepare('INSERT INTO operation_labels (key, value, operation_id) VALUES (?, ?, ?)'),
+    deleteLabels: db.prepare('DELETE FROM operation_labels WHERE operation_id = ?'),
     byRequestId: db.prepare('SELECT * FROM operations WHERE request_id = ?'),
     get: db.prepare('SELECT * FROM operations WHERE id = ?'),
     delete: db.prepare('DELETE FROM operations WHERE id = ? AND done = 1'),
@@ -123,9 +127,21 @@ export function createSqliteStore(path: string): OperationStore {
       cancellable: op.cancellable ? 1 : 0,
       maxAttempts: op.maxAttempts,
       requestId: op.requestId,
+      labels: JSON.stringify(op.labels),
     }) as Row | undefined;
-    if (row) return { operation: rowToRecord(row), created: true };
+    if (row) {
+      for (const [key, value] of Object.entries(op.labels)) s.insertLabel.run(key, value, op.id);
+      return { operation: rowToRecord(row), created: true };
+    }
     return { operation: rowToRecord(s.byRequestId.get(op.requestId) as Row), created: false };
+  });
+
+  const remove = db.transaction((id: string): 'deleted' | 'not_found' | 'not_done' => {
+    if (s.delete.run(id).changes === 1) {
+      s.deleteLabels.run(id);
+      return 'deleted';
+    }
+    return s.get.get(id) ? 'not_done' : 'not_found';
   });
 
   const requestCancel = db.transaction((id: string, now: number, error: OperationError) => {
@@ -136,6 +152,46 @@ export function createSqliteStore(path: string): OperationStore {
     const row = s.get.get(id) as Row | undefined;
     return row ? { outcome: 'already_done' as const, operation: rowToRecord(row) } : undefined;
   });
+
+  function listRows(listQuery: ListQuery): Row[] {
+    const { text, values } = compileListQuery(listQuery, dialect, 'operations', 'operation_labels');
+    let statement = listStatements.get(text);
+    if (!statement) {
+      if (listStatements.size >= 200) listStatements.clear(); // filters vary; keep the cache bounded
+      listStatements.set(text, (statement = db.prepare(text)));
+    }
+    return statement.all(...values) as Row[];
+  }
+
+  const requestCancelMany = db.transaction((target: BatchCancelTarget, now: number, error: OperationError) => {
+    let ids: string[];
+    let more = false;
+    if ('ids' in target) {
+      ids = target.ids;
+    } else {
+      const rows = listRows({ ...target.query, limit: target.query.limit + 1 });
+      more = rows.length > target.query.limit;
+      ids = rows.slice(0, target.query.limit).map((r) => r.id as string);
+    }
+    // An id given twice gets the first one's result (both see the call's effect, as one statement would).
+    const byId = new Map<string, BatchCancelResult>();
+    const results = ids.map((id): BatchCancelResult => {
+      let result = byId.get(id);
+      if (!result) byId.set(id, (result = cancelOne(id, now, error)));
+      return result;
+    });
+    return { results, more };
+  });
+
+  function cancelOne(id: string, now: number, error: OperationError): BatchCancelResult {
+    const row = s.get.get(id) as Row | undefined;
+    if (!row) return { id, outcome: 'not_found' };
+    if (row.done) return { id, outcome: 'already_done', operation: rowToRecord(row) };
+    if (!row.cancellable) return { id, outcome: 'not_cancellable', operation: rowToRecord(row) };
+    const queued = s.cancelQueued.get({ id, now, error: errorJson(error) }) as Row | undefined;
+    if (queued) return { id, outcome: 'cancelled', operation: rowToRecord(queued) };
+    return { id, outcome: 'requested', operation: rowToRecord(s.cancelRunning.get({ id, now }) as Row) };
+  }
 
   const claim = db.transaction((owner: string, kinds: string[], limit: number, leaseMs: number, now: number) =>
     (claimStatement(kinds.length).all(now, now, owner, now + leaseMs, ...kinds, limit) as Row[])
@@ -181,17 +237,13 @@ export function createSqliteStore(path: string): OperationStore {
       return row && rowToRecord(row);
     },
     async list(listQuery: ListQuery) {
-      const { text, values } = compileListQuery(listQuery, dialect, 'operations');
-      let statement = listStatements.get(text);
-      if (!statement) {
-        if (listStatements.size >= 200) listStatements.clear(); // filters vary; keep the cache bounded
-        listStatements.set(text, (statement = db.prepare(text)));
-      }
-      return (statement.all(...values) as Row[]).map(rowToRecord);
+      return listRows(listQuery).map(rowToRecord);
+    },
+    async requestCancelMany(target, now, error) {
+      return requestCancelMany.immediate(target, now, error);
     },
     async delete(id) {
-      if (s.delete.run(id).changes === 1) return 'deleted';
-      return s.get.get(id) ? 'not_done' : 'not_found';
+      return remove(id);
     },
     async requestCancel(id, now, error) {
       return requestCancel.immediate(id, now, error);

@@ -31,6 +31,41 @@ function requestIdOf(metadata: grpc.Metadata): string | undefined {
   return typeof value === 'string' && value.length > 0 && value.length <= 128 ? value : undefined;
 }
 
+/** Writes a stream's messages with backpressure; ends OK after the last, with the error's status on a failure. */
+async function writeStream(
+  call: grpc.ServerWritableStream<unknown, object>,
+  messages: AsyncIterable<object>,
+  toError: (err: unknown) => grpc.ServiceError,
+): Promise<void> {
+  const iterator = messages[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done || call.cancelled) break;
+      if (!call.write(next.value)) await drained(call);
+    }
+    if (!call.cancelled) call.end();
+  } catch (err) {
+    if (!call.cancelled) call.emit('error', toError(err));
+  } finally {
+    // Ends the producer too (a watch stops listening; one whose client left may cancel its operation).
+    await iterator.return?.();
+  }
+}
+
+/** Resolves when the call can take more messages, or when the client has gone. */
+function drained(call: grpc.ServerWritableStream<unknown, object>): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off('drain', done);
+      call.off('cancelled', done);
+      resolve();
+    };
+    call.on('drain', done);
+    call.on('cancelled', done);
+  });
+}
+
 function deadlineMs(deadline: grpc.Deadline): number | undefined {
   if (deadline instanceof Date) return deadline.getTime();
   return Number.isFinite(deadline) ? Number(deadline) : undefined;
@@ -48,14 +83,11 @@ export function createGrpcServer(
   for (const [serviceName, impl] of Object.entries(implementations)) {
     const definition = packageDefinition[serviceName] as ServiceDefinition;
     const handlers: grpc.UntypedServiceImplementation = {};
-    for (const [methodName] of Object.entries(definition)) {
+    for (const [methodName, methodDefinition] of Object.entries(definition)) {
       const fn = impl[methodName];
-      handlers[methodName] = (call: grpc.ServerUnaryCall<unknown, object>, callback: grpc.sendUnaryData<object>) => {
-        if (!fn) {
-          callback(toGrpcError(new ApiError(Code.UNIMPLEMENTED, `${serviceName}.${methodName} is not implemented`)));
-          return;
-        }
-        const ctx = createCallContext(
+      const method = `${serviceName}/${methodName}`;
+      const contextOf = (call: grpc.ServerUnaryCall<unknown, object> | grpc.ServerWritableStream<unknown, object>) =>
+        createCallContext(
           {
             onClientGone: (gone) => (call.cancelled ? gone() : call.once('cancelled', gone)),
             deadline: deadlineMs(call.getDeadline()),
@@ -63,15 +95,40 @@ export function createGrpcServer(
           },
           shutdown,
         );
-        fn(call.request as never, ctx).then(
-          (response) => callback(null, response),
-          (err: unknown) => {
-            const { error, unexpected } = toPublicError(err, ctx.requestId);
-            if (unexpected) logger.error({ err, method: `${serviceName}/${methodName}`, requestId: ctx.requestId }, 'unexpected error');
-            callback(toGrpcError(error));
-          },
-        );
+      const publicError = (err: unknown, requestId: string) => {
+        const { error, unexpected } = toPublicError(err, requestId);
+        if (unexpected) logger.error({ err, method, requestId }, 'unexpected error');
+        return toGrpcError(error);
       };
+      if (!fn) {
+        handlers[methodName] = (_call: unknown, callback?: grpc.sendUnaryData<object>) => {
+          const error = toGrpcError(new ApiError(Code.UNIMPLEMENTED, `${serviceName}.${methodName} is not implemented`));
+          if (callback) callback(error);
+          else (_call as grpc.ServerWritableStream<unknown, object>).emit('error', error);
+        };
+      } else if (methodDefinition.responseStream) {
+        handlers[methodName] = (call: grpc.ServerWritableStream<unknown, object>) => {
+          const ctx = contextOf(call);
+          void (async () => {
+            let messages: AsyncIterable<object>;
+            try {
+              messages = (await fn(call.request as never, ctx)) as AsyncIterable<object>;
+            } catch (err) {
+              call.emit('error', publicError(err, ctx.requestId));
+              return;
+            }
+            await writeStream(call, messages, (err) => publicError(err, ctx.requestId));
+          })();
+        };
+      } else {
+        handlers[methodName] = (call: grpc.ServerUnaryCall<unknown, object>, callback: grpc.sendUnaryData<object>) => {
+          const ctx = contextOf(call);
+          fn(call.request as never, ctx).then(
+            (response) => callback(null, response as object),
+            (err: unknown) => callback(publicError(err, ctx.requestId)),
+          );
+        };
+      }
     }
     server.addService(definition, handlers);
     serving[serviceName] = 'SERVING';

@@ -15,6 +15,7 @@ import { protos, type ServiceName } from '../../proto/protos.js';
 import { HttpApiError, methodNotAllowed, sendError, toHttpApiError, writeClientError } from './http-errors.js';
 import { splitPath } from './path-template.js';
 import { bindRequest, parseQuery } from './request-binding.js';
+import { sendEventStream } from './event-stream.js';
 import { toJson } from './response-json.js';
 import { createRouteTable, type Route } from './route-table.js';
 import { Reason } from '../../errors/reasons.js';
@@ -24,7 +25,14 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export interface HttpServerOptions {
   /** Largest request body in bytes (default 1 MiB); larger is 413. */
   bodyLimit?: number;
+  /** How often an idle event stream gets a `: keep-alive` comment (default 15 s). */
+  keepAliveMs?: number;
 }
+
+const KEEP_ALIVE_MS = 15_000;
+
+/** The SSE event name of a streaming RPC's messages: its response type's name, lowercased (`operation`). */
+const eventName = (route: Route) => route.responseType.name.charAt(0).toLowerCase() + route.responseType.name.slice(1);
 
 export interface HttpServerHandle {
   app: FastifyInstance;
@@ -144,15 +152,32 @@ export function createHttpServer(
       },
       shutdownSignal,
     );
-    let result: object;
+    const method = `${route.serviceName}/${route.methodName}`;
+    const publicError = (err: unknown) => {
+      const { error, unexpected } = toPublicError(err, ctx.requestId);
+      if (unexpected) logger.error({ err, method, requestId: ctx.requestId }, 'unexpected error');
+      return error;
+    };
+    let result: object | AsyncIterable<object>;
     try {
       result = await fn(message as never, ctx);
     } catch (err) {
-      const { error, unexpected } = toPublicError(err, ctx.requestId);
-      if (unexpected) logger.error({ err, method: `${route.serviceName}/${route.methodName}`, requestId: ctx.requestId }, 'unexpected error');
-      throw error;
+      throw publicError(err);
     }
-    let json: unknown = toJson(route.responseType, result, system.numericEnums);
+    if (route.serverStreaming) {
+      await sendEventStream(reply, result as AsyncIterable<object>, {
+        event: eventName(route),
+        toText: (m) => JSON.stringify(toJson(route.responseType, m, system.numericEnums)),
+        keepAliveMs: options.keepAliveMs ?? KEEP_ALIVE_MS,
+        publicError,
+        headers: {
+          ...(requestId === undefined ? {} : { 'x-request-id': requestId }),
+          ...(shutdownSignal.aborted ? { connection: 'close' } : {}),
+        },
+      });
+      return reply;
+    }
+    let json: unknown = toJson(route.responseType, result as object, system.numericEnums);
     if (route.responseField) json = (json as Record<string, unknown>)[route.responseField] ?? null;
     return reply
       .code(200)

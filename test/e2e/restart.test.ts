@@ -7,49 +7,25 @@
  */
 import { writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnServer, type ChildServer } from '../helpers/child-server.js';
-import { createGrpcClient, errorInfoOf, metadataOf, type GrpcClient, type Operation } from '../helpers/grpc-client.js';
+import { cliServers, type CliServer } from '../helpers/cli-servers.js';
+import { errorInfoOf, metadataOf, type Operation } from '../helpers/grpc-client.js';
 import { listAll, responseJson, timestampMs, untilDone, untilRunning } from '../helpers/operations.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const dir = tempDir('lro-e2e-restart-');
-const children: ChildServer[] = [];
-const clients: GrpcClient[] = [];
+const servers = cliServers();
 
 afterAll(async () => {
-  for (const c of clients) c.close();
-  await Promise.all(children.map((c) => c.stop('SIGKILL')));
+  await servers.closeAll();
   dir.cleanup();
 });
 
-async function start(store: string, concurrency = 2): Promise<{ child: ChildServer; client: GrpcClient }> {
-  const child = spawnServer([
-    '--http-port',
-    '0',
-    '--grpc-port',
-    '0',
-    '--store',
-    `sqlite:${store}`,
-    '--concurrency',
-    String(concurrency),
-    '--lease',
-    '1s',
-    '--poll',
-    '100ms',
-    '--shutdown-grace',
-    '100ms',
-    '--kinds',
-    './test/fixtures/extra-kinds.mjs',
-    '--kinds',
-    './test/fixtures/held-kinds.mjs',
-    '--log-level',
-    'info',
+function start(store: string, concurrency = 2): Promise<CliServer> {
+  return servers.start([
+    ...['--http-port', '0', '--grpc-port', '0', '--store', `sqlite:${store}`, '--concurrency', String(concurrency)],
+    ...['--lease', '1s', '--poll', '100ms', '--shutdown-grace', '100ms', '--log-level', 'info'],
+    ...['--kinds', './test/fixtures/extra-kinds.mjs', '--kinds', './test/fixtures/held-kinds.mjs'],
   ]);
-  children.push(child);
-  const { grpc } = await child.listening;
-  const client = createGrpcClient(grpc);
-  clients.push(client);
-  return { child, client };
 }
 
 const names = (ops: Operation[]) => ops.map((o) => o.name).sort();

@@ -5,29 +5,23 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnServer, type ChildServer } from '../helpers/child-server.js';
+import { cliServers, type CliServer } from '../helpers/cli-servers.js';
 import { eventually } from '../helpers/eventually.js';
-import { createGrpcClient, metadataOf, type GrpcClient } from '../helpers/grpc-client.js';
+import { metadataOf } from '../helpers/grpc-client.js';
 import { responseJson, timestampMs, untilDone, untilRunning } from '../helpers/operations.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const dir = tempDir('lro-e2e-shutdown-');
-const children: ChildServer[] = [];
-const clients: GrpcClient[] = [];
+const servers = cliServers();
 
 afterAll(async () => {
-  for (const c of clients) c.close();
-  await Promise.all(children.map((c) => c.stop('SIGKILL')));
+  await servers.closeAll();
   dir.cleanup();
 });
 
-async function start(store: string): Promise<{ child: ChildServer; client: GrpcClient }> {
+function start(store: string): Promise<CliServer> {
   const args = ['--http-port', '0', '--grpc-port', '0', '--store', `sqlite:${store}`, '--lease', '1s', '--poll', '100ms'];
-  const child = spawnServer([...args, '--shutdown-grace', '100ms', '--kinds', './test/fixtures/held-kinds.mjs', '--log-level', 'info']);
-  children.push(child);
-  const client = createGrpcClient((await child.listening).grpc);
-  clients.push(client);
-  return { child, client };
+  return servers.start([...args, '--shutdown-grace', '100ms', '--kinds', './test/fixtures/held-kinds.mjs', '--log-level', 'info']);
 }
 
 describe.each(['SIGTERM', 'SIGINT'] as const)('%s', (signal) => {

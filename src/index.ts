@@ -10,4 +10,4 @@ export { createSqliteStore } from './store/sqlite/sqlite-store.js';
 export { demoKinds } from './kinds/index.js';
 export type { JsonObject, JsonValue } from './proto/struct.js';
 export { openStore, type OpenedStore } from './store/open-store.js';
-export { createLocalBus, type EventBus, type OperationEvent } from './runtime/event-bus.js';
+export { createLocalBus, type EventBus, type OperationEvent } from './events/event-bus.js';

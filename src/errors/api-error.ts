@@ -1,4 +1,5 @@
 import { Code, codeName, isCode, type CodeNumber } from './code.js';
+import { Reason } from './reasons.js';
 
 /** The domain of every google.rpc.ErrorInfo this server produces. */
 export const ERROR_DOMAIN = 'lro.v1';
@@ -42,8 +43,8 @@ export class ApiError extends Error {
   }
 }
 
-export const invalidArgument = (message: string, reason = 'INVALID_ARGUMENT', metadata?: Record<string, string>) =>
+export const invalidArgument = (message: string, reason: Reason, metadata?: Record<string, string>) =>
   new ApiError(Code.INVALID_ARGUMENT, message, { reason, metadata });
 
-export const notFound = (message: string, reason = 'NOT_FOUND', metadata?: Record<string, string>) =>
+export const notFound = (message: string, reason: Reason, metadata?: Record<string, string>) =>
   new ApiError(Code.NOT_FOUND, message, { reason, metadata });

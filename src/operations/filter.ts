@@ -12,14 +12,10 @@
  */
 import { invalidArgument } from '../errors/api-error.js';
 import type { OperationState } from '../store/operation-store.js';
+import type { Comparator, FilterExpr, FilterField } from '../store/query.js';
+import { Reason } from '../errors/reasons.js';
 
-export type FilterField = 'done' | 'state' | 'kind' | 'create_time' | 'requested_cancellation';
-export type Comparator = '=' | '!=' | '<' | '>' | '<=' | '>=';
-
-export type FilterExpr =
-  | { op: 'and' | 'or'; left: FilterExpr; right: FilterExpr }
-  | { op: 'not'; expr: FilterExpr }
-  | { op: 'cmp'; field: FilterField; cmp: Comparator; value: boolean | string | number };
+export type { Comparator, FilterExpr, FilterField };
 
 const FIELDS: Record<string, FilterField> = {
   done: 'done',
@@ -43,7 +39,7 @@ type Token =
   | { t: 'end'; pos: number };
 
 function fail(message: string): never {
-  throw invalidArgument(`invalid filter: ${message}`, 'INVALID_FILTER');
+  throw invalidArgument(`invalid filter: ${message}`, Reason.INVALID_FILTER);
 }
 
 function tokenize(text: string): Token[] {

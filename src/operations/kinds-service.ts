@@ -3,12 +3,13 @@ import { monotonicFactory } from 'ulid';
 import { ApiError, invalidArgument, notFound } from '../errors/api-error.js';
 import { Code } from '../errors/code.js';
 import { fromStruct, type JsonObject, type JsonValue, type StructMessage } from '../proto/struct.js';
-import type { EventBus } from '../runtime/event-bus.js';
+import type { EventBus } from '../events/event-bus.js';
 import type { KindRegistry } from '../runtime/registry.js';
 import type { OperationStore } from '../store/operation-store.js';
 import { parseKindName } from './names.js';
 import type { NameRequest } from './operations-service.js';
 import { toKind, toOperation, type OperationMessage } from './to-operation.js';
+import { Reason } from '../errors/reasons.js';
 
 export interface StartOperationRequest {
   kind: string;
@@ -38,7 +39,7 @@ export function createKindsService(opts: { store: OperationStore; registry: Kind
   function kindOf(nameValue: unknown, field: string) {
     const name = parseKindName(nameValue, field);
     const kind = registry.get(name);
-    if (!kind) throw notFound(`kinds/${name} is not a registered kind; see ListKinds`, 'KIND_NOT_FOUND', { kind: `kinds/${name}` });
+    if (!kind) throw notFound(`kinds/${name} is not a registered kind; see ListKinds`, Reason.KIND_NOT_FOUND, { kind: `kinds/${name}` });
     return kind;
   }
 
@@ -55,13 +56,13 @@ export function createKindsService(opts: { store: OperationStore; registry: Kind
       const kind = kindOf(req.kind, 'kind');
       const requestId = req.requestId || null;
       if (requestId !== null && !REQUEST_ID.test(requestId)) {
-        throw invalidArgument('request_id must be 1 to 128 printable ASCII characters (a UUID is best)', 'INVALID_REQUEST_ID', {
+        throw invalidArgument('request_id must be 1 to 128 printable ASCII characters (a UUID is best)', Reason.INVALID_REQUEST_ID, {
           field: 'request_id',
         });
       }
       const raw: JsonObject = fromStruct(req.input);
       if (Buffer.byteLength(JSON.stringify(raw)) > MAX_INPUT_BYTES) {
-        throw invalidArgument(`input is larger than ${MAX_INPUT_BYTES} bytes`, 'INPUT_TOO_LARGE', { field: 'input' });
+        throw invalidArgument(`input is larger than ${MAX_INPUT_BYTES} bytes`, Reason.INPUT_TOO_LARGE, { field: 'input' });
       }
       const input = kind.validate(raw);
       const { operation, created } = await store.create({
@@ -77,7 +78,7 @@ export function createKindsService(opts: { store: OperationStore; registry: Kind
         bus.publish({ type: 'queued' });
       } else if (operation.kind !== kind.name || canonicalJson(operation.input) !== canonicalJson(input)) {
         throw new ApiError(Code.ALREADY_EXISTS, `request_id ${requestId} was already used to start a different operation`, {
-          reason: 'REQUEST_ID_REUSED',
+          reason: Reason.REQUEST_ID_REUSED,
           metadata: { request_id: requestId ?? '', operation: `operations/${operation.id}` },
         });
       }

@@ -3,7 +3,7 @@ import { ApiError, invalidArgument, notFound } from '../errors/api-error.js';
 import { Code } from '../errors/code.js';
 import { durationToMs, type DurationMessage } from '../proto/time.js';
 import { cancelledBeforeStart, toOperationError } from '../runtime/abort-reasons.js';
-import type { EventBus } from '../runtime/event-bus.js';
+import type { EventBus } from '../events/event-bus.js';
 import type { Waiters } from '../runtime/waiters.js';
 import type { OperationRecord, OperationStore } from '../store/operation-store.js';
 import type { CallContext } from './call-context.js';
@@ -11,6 +11,7 @@ import { parseFilter } from './filter.js';
 import { parseOperationName } from './names.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
 import { toOperation, type OperationMessage } from './to-operation.js';
+import { Reason } from '../errors/reasons.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
@@ -48,20 +49,20 @@ export function createOperationsService(opts: OperationsServiceOptions) {
   async function load(nameValue: unknown): Promise<OperationRecord> {
     const id = parseOperationName(nameValue);
     const record = id === undefined ? undefined : await store.get(id);
-    if (!record) throw notFound(`${String(nameValue)} does not exist`, 'OPERATION_NOT_FOUND', { name: String(nameValue) });
+    if (!record) throw notFound(`${String(nameValue)} does not exist`, Reason.OPERATION_NOT_FOUND, { name: String(nameValue) });
     return record;
   }
 
   return {
     async ListOperations(req: ListOperationsRequest) {
       if (req.name && req.name !== 'operations') {
-        throw invalidArgument(`name ${JSON.stringify(req.name)} is not a collection; use "operations" or leave it empty`, 'INVALID_NAME', {
+        throw invalidArgument(`name ${JSON.stringify(req.name)} is not a collection; use "operations" or leave it empty`, Reason.INVALID_NAME, {
           field: 'name',
         });
       }
       const pageSize = req.pageSize ?? 0;
       if (!Number.isInteger(pageSize) || pageSize < 0) {
-        throw invalidArgument('page_size must not be negative', 'INVALID_PAGE_SIZE', { field: 'page_size' });
+        throw invalidArgument('page_size must not be negative', Reason.INVALID_PAGE_SIZE, { field: 'page_size' });
       }
       const limit = pageSize === 0 ? DEFAULT_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE);
       const filterText = req.filter ?? '';
@@ -83,10 +84,10 @@ export function createOperationsService(opts: OperationsServiceOptions) {
     async DeleteOperation(req: NameRequest) {
       const record = await load(req.name);
       const result = await store.delete(record.id);
-      if (result === 'not_found') throw notFound(`${req.name} does not exist`, 'OPERATION_NOT_FOUND', { name: req.name });
+      if (result === 'not_found') throw notFound(`${req.name} does not exist`, Reason.OPERATION_NOT_FOUND, { name: req.name });
       if (result === 'not_done') {
         throw new ApiError(Code.FAILED_PRECONDITION, `${req.name} is not done; cancel it or wait for it before deleting it`, {
-          reason: 'OPERATION_NOT_DONE',
+          reason: Reason.OPERATION_NOT_DONE,
           metadata: { name: req.name },
         });
       }
@@ -97,12 +98,12 @@ export function createOperationsService(opts: OperationsServiceOptions) {
       const record = await load(req.name);
       if (!record.cancellable) {
         throw new ApiError(Code.UNIMPLEMENTED, `operations of kinds/${record.kind} cannot be cancelled`, {
-          reason: 'CANCELLATION_NOT_SUPPORTED',
+          reason: Reason.CANCELLATION_NOT_SUPPORTED,
           metadata: { name: req.name, kind: `kinds/${record.kind}` },
         });
       }
       const result = await store.requestCancel(record.id, Date.now(), toOperationError(cancelledBeforeStart()));
-      if (!result) throw notFound(`${req.name} does not exist`, 'OPERATION_NOT_FOUND', { name: req.name });
+      if (!result) throw notFound(`${req.name} does not exist`, Reason.OPERATION_NOT_FOUND, { name: req.name });
       switch (result.outcome) {
         case 'cancelled':
           bus.publish({ type: 'done', id: record.id });
@@ -113,7 +114,7 @@ export function createOperationsService(opts: OperationsServiceOptions) {
         case 'already_done':
           if (result.operation.state === 'CANCELLED') return {};
           throw new ApiError(Code.FAILED_PRECONDITION, `${req.name} is already done (${result.operation.state})`, {
-            reason: 'OPERATION_ALREADY_DONE',
+            reason: Reason.OPERATION_ALREADY_DONE,
             metadata: { name: req.name, state: result.operation.state },
           });
       }
@@ -123,8 +124,8 @@ export function createOperationsService(opts: OperationsServiceOptions) {
       let waitMs = opts.waitCapMs;
       if (req.timeout) {
         const ms = durationToMs(req.timeout);
-        if (Number.isNaN(ms)) throw invalidArgument('timeout is not a valid duration', 'INVALID_TIMEOUT', { field: 'timeout' });
-        if (ms < 0) throw invalidArgument('timeout must not be negative', 'INVALID_TIMEOUT', { field: 'timeout' });
+        if (Number.isNaN(ms)) throw invalidArgument('timeout is not a valid duration', Reason.INVALID_TIMEOUT, { field: 'timeout' });
+        if (ms < 0) throw invalidArgument('timeout must not be negative', Reason.INVALID_TIMEOUT, { field: 'timeout' });
         waitMs = Math.min(ms, opts.waitCapMs);
       }
       if (ctx.deadline !== undefined && Number.isFinite(ctx.deadline)) {

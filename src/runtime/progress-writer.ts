@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
-import type { OperationStore } from '../store/operation-store.js';
+import type { Lease, OperationStore } from '../store/operation-store.js';
 
 /**
  * Writes a handler's progress to the store without ever blocking it: at most one write in flight,
  * and only the newest report waits behind it.
  */
-export function createProgressWriter(args: { store: OperationStore; owner: string; id: string; now: () => number; logger: Logger }) {
+export function createProgressWriter(args: { store: OperationStore; lease: Lease; now: () => number; logger: Logger }) {
   let pending: { percent: number; message: string | null } | undefined;
   let inFlight: Promise<void> | undefined;
 
@@ -14,9 +14,9 @@ export function createProgressWriter(args: { store: OperationStore; owner: strin
       const { percent, message } = pending;
       pending = undefined;
       try {
-        await args.store.progress({ id: args.id, owner: args.owner, percent, message, now: args.now() });
+        await args.store.progress({ lease: args.lease, percent, message, now: args.now() });
       } catch (err) {
-        args.logger.debug({ err, operation: args.id }, 'storing progress failed');
+        args.logger.debug({ err, operation: args.lease.id }, 'storing progress failed');
       }
     }
     inFlight = undefined;

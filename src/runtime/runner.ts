@@ -22,7 +22,7 @@ import {
   timedOut,
   toOperationError,
 } from './abort-reasons.js';
-import type { EventBus } from './event-bus.js';
+import type { EventBus } from '../events/event-bus.js';
 import { createOperationContext } from './operation-context.js';
 import { createProgressWriter } from './progress-writer.js';
 import type { KindRegistry } from './registry.js';
@@ -51,6 +51,7 @@ export interface Runner {
 }
 
 interface Active {
+  lease: { id: string; owner: string; token: number };
   controller: AbortController;
   cancellable: boolean;
   settled: Promise<void>;
@@ -96,7 +97,8 @@ export function createRunner(opts: RunnerOptions): Runner {
     const kind = registry.get(record.kind);
     if (!kind) return; // claim only takes registered kinds
     const controller = new AbortController();
-    const progress = createProgressWriter({ store, owner, id: record.id, now, logger });
+    const lease = { id: record.id, owner, token: record.leaseToken };
+    const progress = createProgressWriter({ store, lease, now, logger });
     const ctx = createOperationContext({
       id: record.id,
       kind: record.kind,
@@ -105,7 +107,7 @@ export function createRunner(opts: RunnerOptions): Runner {
       progress: progress.report,
     });
     const timer = setTimeout(() => controller.abort(timedOut(kind.timeoutMs)), kind.timeoutMs);
-    const active: Active = { controller, cancellable: kind.cancellable, settled: Promise.resolve() };
+    const active: Active = { lease, controller, cancellable: kind.cancellable, settled: Promise.resolve() };
     // A stalled attempt whose lease was taken back may still be here: it lost the operation, so stop it.
     running.get(record.id)?.controller.abort(leaseLost());
     running.set(record.id, active);
@@ -123,7 +125,7 @@ export function createRunner(opts: RunnerOptions): Runner {
         clearTimeout(timer);
       }
       await progress.flush();
-      await settle(record.id, outcome);
+      await settle(lease, outcome);
     })()
       .catch((err: unknown) => logger.error({ err, operation: record.id }, 'finishing an operation failed'))
       .finally(() => {
@@ -143,15 +145,16 @@ export function createRunner(opts: RunnerOptions): Runner {
     return { state: error.code === Code.CANCELLED ? 'CANCELLED' : 'FAILED', error: toOperationError(error) };
   }
 
-  async function settle(id: string, outcome: Finish | 'release' | 'lost'): Promise<void> {
+  async function settle(lease: Active['lease'], outcome: Finish | 'release' | 'lost'): Promise<void> {
+    const { id } = lease;
     if (outcome === 'lost') return;
     if (outcome === 'release') {
-      if (await store.release({ id, owner, now: now() })) bus.publish({ type: 'queued' });
+      if (await store.release({ lease, now: now() })) bus.publish({ type: 'queued' });
       return;
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        const finished = await store.finish({ id, owner, now: now(), result: outcome });
+        const finished = await store.finish({ lease, now: now(), result: outcome });
         if (finished) bus.publish({ type: 'done', id });
         return;
       } catch (err) {
@@ -166,7 +169,7 @@ export function createRunner(opts: RunnerOptions): Runner {
     const ids = [...running.keys()];
     if (ids.length === 0) return;
     try {
-      const held = await store.heartbeat({ owner, ids, leaseMs, now: now() });
+      const held = await store.heartbeat({ owner, leases: [...running.values()].map((a) => a.lease), leaseMs, now: now() });
       const heldIds = new Set(held.map((h) => h.id));
       for (const h of held) if (h.requestedCancellation) abortCancelled(h.id);
       for (const id of ids) {

@@ -1,4 +1,4 @@
-import type { EventBus } from './event-bus.js';
+import type { EventBus } from '../events/event-bus.js';
 
 /**
  * WaitOperation's waiters: woken by 'done' events (in-process, or from other instances through the bus),

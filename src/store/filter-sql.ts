@@ -1,6 +1,5 @@
 /** ListOperations as SQL: the filter condition and the keyset-paged query; both stores use the same columns. */
-import type { FilterExpr } from '../operations/filter.js';
-import type { ListQuery } from './operation-store.js';
+import type { FilterExpr, ListQuery } from './query.js';
 
 export interface SqlDialect {
   /** The placeholder for the n-th parameter (1-based). */

@@ -30,5 +30,6 @@ export function rowToRecord(row: Row): OperationRecord {
     error: json<OperationError>(row.error),
     leaseOwner: (row.lease_owner as string | null) ?? null,
     leaseExpiry: numOrNull(row.lease_expiry),
+    leaseToken: num(row.lease_token ?? 0),
   };
 }

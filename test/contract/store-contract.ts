@@ -4,6 +4,7 @@
  * on the same data).
  */
 import { describe } from 'vitest';
+import { describeFencingContract } from './fencing-contract.js';
 import { describeLifecycleContract } from './lifecycle-contract.js';
 import { describeRacesContract } from './races-contract.js';
 import { describeRecordsContract } from './records-contract.js';
@@ -16,5 +17,6 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     describeRecordsContract(factory);
     describeLifecycleContract(factory);
     describeRacesContract(factory);
+    describeFencingContract(factory);
   });
 }

@@ -34,4 +34,6 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
    CREATE INDEX operations_state ON operations (state, id);
    CREATE INDEX operations_kind ON operations (kind, id);
    CREATE INDEX operations_create_time ON operations (create_time, id);`,
+  // 2: fencing tokens. Every claim increments it; only the current token may heartbeat, report or finish.
+  `ALTER TABLE operations ADD COLUMN lease_token bigint NOT NULL DEFAULT 0;`,
 ];

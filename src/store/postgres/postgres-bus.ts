@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { createLocalBus, type EventBus, type OperationEvent } from '../../runtime/event-bus.js';
+import { createLocalBus, type EventBus, type OperationEvent } from '../../events/event-bus.js';
 import { quoteIdent } from './connection.js';
 
 export interface PostgresBusOptions {

@@ -9,12 +9,22 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { compileListQuery, type SqlDialect } from '../filter-sql.js';
-import type { Finish, ListQuery, OperationError, OperationRecord, OperationStore, RescueResult } from '../operation-store.js';
+import type { Finish, Lease, ListQuery, OperationError, OperationRecord, OperationStore, RescueResult } from '../operation-store.js';
 import { rowToRecord, type Row } from '../row.js';
 import { quoteIdent } from './connection.js';
 import { toStoreError } from './pg-errors.js';
 
 const dialect: SqlDialect = { param: (n) => `$${n}`, bool: (v) => v };
+
+/**
+ * The database's clock in ms: leases are set and compared on it, never on an instance's clock, so skew
+ * between instances cannot expire live work. clock_timestamp(), not now(): the time of the statement.
+ */
+const DB_NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+/** Expired leases taken back per statement. */
+const RESCUE_BATCH = 500;
+/** Advisory lock of the rescuer (namespace "LRO" + 1; the second key is the schema's hash): one instance at a time. */
+const RESCUE_LOCK = 0x4c5250;
 
 /** Statements with a fixed text, prepared once per connection (pg caches them by name). */
 function statements(table: string, schema: string) {
@@ -48,39 +58,40 @@ function statements(table: string, schema: string) {
          ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
        )
        UPDATE ${table} o SET state = 'RUNNING', attempt = o.attempt + 1, start_time = $3, update_time = $3,
-         lease_owner = $4, lease_expiry = $5
+         lease_owner = $4, lease_expiry = ${DB_NOW_MS} + $5, lease_token = o.lease_token + 1
        FROM picked WHERE o.id = picked.id RETURNING o.*`,
     ),
     heartbeat: named(
       'heartbeat',
-      `UPDATE ${table} SET lease_expiry = $3
-       WHERE id = ANY($1::text[]) AND state = 'RUNNING' AND lease_owner = $2
-       RETURNING id, requested_cancellation`,
+      `UPDATE ${table} o SET lease_expiry = ${DB_NOW_MS} + $4
+       FROM unnest($1::text[], $2::bigint[]) AS held(id, token)
+       WHERE o.id = held.id AND o.lease_token = held.token AND o.state = 'RUNNING' AND o.lease_owner = $3
+       RETURNING o.id, o.requested_cancellation`,
     ),
     progress: named(
       'progress',
       `UPDATE ${table} SET progress_percent = $3, status_message = COALESCE($4::text, status_message), update_time = $5
-       WHERE id = $1 AND state = 'RUNNING' AND lease_owner = $2`,
+       WHERE id = $1 AND state = 'RUNNING' AND lease_owner = $2 AND lease_token = $6`,
     ),
     finish: named(
       'finish',
       `UPDATE ${table} SET state = $4::text, done = true, output = $5::text, error = $6::text, update_time = $3, end_time = $3,
          progress_percent = CASE WHEN $4::text = 'SUCCEEDED' THEN 100 ELSE progress_percent END,
          lease_owner = NULL, lease_expiry = NULL
-       WHERE id = $1 AND state = 'RUNNING' AND lease_owner = $2 RETURNING *`,
+       WHERE id = $1 AND state = 'RUNNING' AND lease_owner = $2 AND lease_token = $7 RETURNING *`,
     ),
     release: named(
       'release',
       `UPDATE ${table} SET state = 'QUEUED', attempt = GREATEST(attempt - 1, 0), lease_owner = NULL, lease_expiry = NULL,
          update_time = $3
-       WHERE id = $1 AND state = 'RUNNING' AND lease_owner = $2`,
+       WHERE id = $1 AND state = 'RUNNING' AND lease_owner = $2 AND lease_token = $4`,
     ),
     // Locked rows are skipped: a row a heartbeat or finish is changing right now is not expired for long.
     rescue: named(
       'rescue',
       `WITH expired AS (
-         SELECT id FROM ${table} WHERE state = 'RUNNING' AND lease_expiry < $1
-         ORDER BY lease_expiry LIMIT 500 FOR UPDATE SKIP LOCKED
+         SELECT id FROM ${table} WHERE state = 'RUNNING' AND lease_expiry < ${DB_NOW_MS}
+         ORDER BY lease_expiry LIMIT ${RESCUE_BATCH} FOR UPDATE SKIP LOCKED
        )
        UPDATE ${table} o SET
          state = CASE WHEN o.requested_cancellation THEN 'CANCELLED' WHEN o.attempt >= o.max_attempts THEN 'FAILED' ELSE 'QUEUED' END,
@@ -113,6 +124,7 @@ export function createPostgresStore(pool: pg.Pool, schema: string): OperationSto
   const byId = (a: OperationRecord, b: OperationRecord) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
   return {
+    leaseClock: 'store',
     async create(op) {
       const values = [op.id, op.kind, JSON.stringify(op.input), op.now, op.cancellable, op.maxAttempts, op.requestId];
       // Retried only if the record holding the request id vanished (deleted) between the two statements.
@@ -146,31 +158,62 @@ export function createPostgresStore(pool: pg.Pool, schema: string): OperationSto
     },
     async claim({ owner, kinds, limit, leaseMs, now }) {
       if (limit <= 0 || kinds.length === 0) return [];
-      const rows = await query({ ...s.claim, values: [kinds, limit, now, owner, now + leaseMs] });
+      const rows = await query({ ...s.claim, values: [kinds, limit, now, owner, leaseMs] });
       return rows.map(rowToRecord).sort(byId);
     },
-    async heartbeat({ owner, ids, leaseMs, now }) {
-      if (ids.length === 0) return [];
-      const rows = await query({ ...s.heartbeat, values: [ids, owner, now + leaseMs] });
+    async heartbeat({ owner, leases, leaseMs }) {
+      if (leases.length === 0) return [];
+      const rows = await query({ ...s.heartbeat, values: [leases.map((l) => l.id), leases.map((l) => l.token), owner, leaseMs] });
       return rows.map((r) => ({ id: r.id as string, requestedCancellation: Boolean(r.requested_cancellation) }));
     },
-    async progress({ id, owner, percent, message, now }) {
-      return changed({ ...s.progress, values: [id, owner, percent, message, now] });
+    async progress({ lease, percent, message, now }) {
+      return changed({ ...s.progress, values: [lease.id, lease.owner, percent, message, now, lease.token] });
     },
-    async finish({ id, owner, now, result }: { id: string; owner: string; now: number; result: Finish }) {
+    async finish({ lease, now, result }: { lease: Lease; now: number; result: Finish }) {
+      const { id, owner, token } = lease;
       const output = result.state === 'SUCCEEDED' ? JSON.stringify(result.output) : null;
       const error = result.state === 'SUCCEEDED' ? null : errorJson(result.error);
-      const row = await one({ ...s.finish, values: [id, owner, now, result.state, output, error] });
+      const row = await one({ ...s.finish, values: [id, owner, now, result.state, output, error, token] });
       return row && rowToRecord(row);
     },
-    async release({ id, owner, now }) {
-      return changed({ ...s.release, values: [id, owner, now] });
+    async release({ lease, now }) {
+      return changed({ ...s.release, values: [lease.id, lease.owner, now, lease.token] });
     },
     async rescue({ now, exhausted, cancelled }): Promise<RescueResult> {
-      const rows = await query({ ...s.rescue, values: [now, errorJson(exhausted), errorJson(cancelled)] });
       const result: RescueResult = { requeued: [], finished: [] };
-      for (const r of rows) (r.done ? result.finished : result.requeued).push(r.id as string);
-      return result;
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        throw toStoreError(err);
+      }
+      // A checked-out client has no error listener of the pool's: without ours, losing it would crash.
+      const onError = () => {};
+      client.on('error', onError);
+      let broken = false;
+      try {
+        // A session lock: one rescuer at a time over the whole pass; the others skip at once. Each batch
+        // commits on its own, so claims can take the requeued records while the pass goes on.
+        const lock = await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS got', [RESCUE_LOCK, schema]);
+        if (!lock.rows[0]?.got) return result;
+        try {
+          for (;;) {
+            const { rows } = await client.query<Row>({ ...s.rescue, values: [now, errorJson(exhausted), errorJson(cancelled)] });
+            for (const r of rows) (r.done ? result.finished : result.requeued).push(r.id as string);
+            if (rows.length < RESCUE_BATCH) break;
+          }
+        } finally {
+          await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [RESCUE_LOCK, schema]);
+        }
+        return result;
+      } catch (err) {
+        broken = true;
+        throw toStoreError(err);
+      } finally {
+        client.removeListener('error', onError);
+        // A session that failed mid-way may still hold the lock: drop it rather than pool it.
+        client.release(broken);
+      }
     },
     close() {
       closed ??= pool.end();

@@ -16,6 +16,7 @@ import { splitPath } from './path-template.js';
 import { bindRequest, parseQuery } from './request-binding.js';
 import { toJson } from './response-json.js';
 import { createRouteTable, type Route } from './route-table.js';
+import { Reason } from '../../errors/reasons.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
@@ -39,7 +40,7 @@ function deadlineOf(headers: IncomingHttpHeaders): number | undefined {
   const value = headers['x-server-timeout'];
   if (value === undefined) return undefined;
   const seconds = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isFinite(seconds)) throw invalidArgument('X-Server-Timeout must be a number of seconds', 'INVALID_TIMEOUT_HEADER');
+  if (!Number.isFinite(seconds)) throw invalidArgument('X-Server-Timeout must be a number of seconds', Reason.INVALID_TIMEOUT_HEADER);
   return Date.now() + seconds * 1000;
 }
 
@@ -86,7 +87,7 @@ export function createHttpServer(
   app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
     if (request.headers['content-type'] === undefined) return parseJsonOrEmpty(request, body as string, done);
     const unsupported = new ApiError(Code.INVALID_ARGUMENT, `unsupported Content-Type ${JSON.stringify(request.headers['content-type'])}; send application/json`, {
-      reason: 'UNSUPPORTED_MEDIA_TYPE',
+      reason: Reason.UNSUPPORTED_MEDIA_TYPE,
     });
     done(new HttpApiError(unsupported, 415));
   });
@@ -97,7 +98,7 @@ export function createHttpServer(
     return sendError(reply, httpError);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, toHttpApiError(notFound(`${request.method} ${request.url.slice(0, 200)} is not an API method`, 'ROUTE_NOT_FOUND')).error),
+    sendError(reply, toHttpApiError(notFound(`${request.method} ${request.url.slice(0, 200)} is not an API method`, Reason.ROUTE_NOT_FOUND)).error),
   );
 
   async function handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -106,14 +107,14 @@ export function createHttpServer(
     const q = url.indexOf('?');
     const rawPath = q === -1 ? url : url.slice(0, q);
     const path = splitPath(rawPath);
-    if (!path) throw invalidArgument('the URL path is malformed (a bad percent-escape?)', 'INVALID_PATH');
+    if (!path) throw invalidArgument('the URL path is malformed (a bad percent-escape?)', Reason.INVALID_PATH);
     const found = table.lookup(request.method, path);
-    if (found.kind === 'not-found') throw notFound(`no API method is bound to ${request.method} ${rawPath.slice(0, 200)}`, 'ROUTE_NOT_FOUND');
+    if (found.kind === 'not-found') throw notFound(`no API method is bound to ${request.method} ${rawPath.slice(0, 200)}`, Reason.ROUTE_NOT_FOUND);
     if (found.kind === 'method-not-allowed') throw methodNotAllowed(request.method, rawPath.slice(0, 200), found.allow);
     const { route, bindings } = found;
     if (shutdownSignal.aborted) {
       reply.header('connection', 'close');
-      throw new ApiError(Code.UNAVAILABLE, 'the server is shutting down; retry on another instance', { reason: 'SHUTTING_DOWN' });
+      throw new ApiError(Code.UNAVAILABLE, 'the server is shutting down; retry on another instance', { reason: Reason.SHUTTING_DOWN });
     }
     // fastify never reads a GET or HEAD body: refuse one rather than ignore it.
     const headers = request.headers;

@@ -3,7 +3,7 @@
  * set it (`true`, `1`, `True`, a provider's name). Under CI, tests that cannot reach what they need fail
  * instead of skipping.
  */
-export function isCi(value: string | undefined = process.env.CI): boolean {
-  const v = (value ?? '').trim().toLowerCase();
+export function isCi(env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = (env.CI ?? '').trim().toLowerCase();
   return v !== '' && v !== 'false' && v !== '0';
 }

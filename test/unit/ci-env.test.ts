@@ -4,10 +4,16 @@ import { isCi } from '../helpers/ci.js';
 
 describe('isCi', () => {
   it.each(['true', 'True', 'TRUE', '1', 'yes', 'github-actions', ' true '])('CI=%j is CI', (value) => {
-    expect(isCi(value)).toBe(true);
+    expect(isCi({ CI: value })).toBe(true);
   });
 
   it.each([undefined, '', '   ', 'false', 'False', 'FALSE', '0'])('CI=%j is not CI', (value) => {
-    expect(isCi(value)).toBe(false);
+    expect(isCi(value === undefined ? {} : { CI: value })).toBe(false);
+  });
+});
+
+describe('isCi with no argument', () => {
+  it('reads this process’s CI', () => {
+    expect(isCi()).toBe(isCi({ CI: process.env.CI }));
   });
 });

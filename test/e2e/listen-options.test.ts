@@ -7,11 +7,15 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { REPO_ROOT } from '../helpers/child-server.js';
 import { cliServers } from '../helpers/cli-servers.js';
 import { createGrpcClient, grpcFailure, metadataOf } from '../helpers/grpc-client.js';
 import { listAll, untilDone } from '../helpers/operations.js';
+
+// Each test starts servers as processes (tsx compiles the sources at each start): seconds each on a loaded
+// machine. A bound for a hung test, not a goal.
+vi.setConfig({ testTimeout: 120_000 });
 
 const servers = cliServers();
 afterAll(() => servers.closeAll());

@@ -6,11 +6,15 @@
  * test creates their file, so they are certainly running when the server stops, however slow the machine.
  */
 import { writeFileSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { cliServers, type CliServer } from '../helpers/cli-servers.js';
 import { errorInfoOf, metadataOf, type Operation } from '../helpers/grpc-client.js';
 import { listAll, responseJson, timestampMs, untilDone, untilRunning } from '../helpers/operations.js';
 import { tempDir } from '../helpers/temp-dir.js';
+
+// Each test starts servers as processes (tsx compiles the sources at each start): seconds each on a loaded
+// machine. A bound for a hung test, not a goal.
+vi.setConfig({ testTimeout: 120_000 });
 
 const dir = tempDir('lro-e2e-restart-');
 const servers = cliServers();

@@ -4,12 +4,16 @@
  * (demo.purge) is not interrupted: the server waits for it, past the grace, and its result is kept.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { cliServers, type CliServer } from '../helpers/cli-servers.js';
 import { eventually } from '../helpers/eventually.js';
 import { metadataOf } from '../helpers/grpc-client.js';
 import { responseJson, timestampMs, untilDone, untilRunning } from '../helpers/operations.js';
 import { tempDir } from '../helpers/temp-dir.js';
+
+// Each test starts servers as processes (tsx compiles the sources at each start): seconds each on a loaded
+// machine. A bound for a hung test, not a goal.
+vi.setConfig({ testTimeout: 120_000 });
 
 const dir = tempDir('lro-e2e-shutdown-');
 const servers = cliServers();

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
-import { defaultConfig, type Config } from './config.js';
+import { resolveConfig, type Config, type ConfigInput } from './config.js';
 import { demoKinds } from './kinds/index.js';
 import type { ServiceImplementation } from './operations/call-context.js';
 import { createKindsService } from './operations/kinds-service.js';
@@ -25,14 +25,13 @@ import type { OperationStore } from './store/operation-store.js';
 import { createGrpcServer } from './transport/grpc/grpc-server.js';
 import { createHttpServer } from './transport/http/http-server.js';
 
-export interface ServerOptions extends Partial<Omit<Config, 'store' | 'kinds'>> {
+/** The server's configuration (validated exactly as flags are: see config.ts), plus what only code can pass. */
+export interface ServerOptions extends Omit<ConfigInput, 'store'> {
   /** A `--store` value, or a store object (then `bus` may carry its cross-instance events). */
   store?: string | OperationStore;
   bus?: EventBus;
-  /** Kinds added to (or, with `demoKinds: false`, instead of) the demo kinds. */
+  /** Kind definitions added to (or, with `demoKinds: false`, instead of) the demo kinds; `kindModules` loads more from files. */
   kinds?: AnyKindDefinition[];
-  /** Module paths exporting kinds, as `--kinds`. */
-  kindModules?: string[];
   /** Default true. */
   demoKinds?: boolean;
   logger?: Logger;
@@ -66,8 +65,11 @@ function url(scheme: string, host: string, port: number): string {
 }
 
 export function createServer(options: ServerOptions = {}): LroServer {
-  const { kinds: _kinds, store: _store, ...tunables } = options;
-  const config: Config = { ...defaultConfig(), ...stripUndefined(tunables), store: '', kinds: options.kindModules ?? [] };
+  const { kinds: _kinds, store: storeOption, bus: _bus, demoKinds: _demo, logger: _logger, instanceId: _id, ...configInput } = options;
+  const config: Readonly<Config> = resolveConfig({
+    ...stripUndefined(configInput),
+    ...(typeof storeOption === 'string' ? { store: storeOption } : {}),
+  });
   const logger = options.logger ?? pino({ level: config.logLevel });
   const instanceId = options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const shutdown = new AbortController();
@@ -120,9 +122,9 @@ export function createServer(options: ServerOptions = {}): LroServer {
       if (state !== 'new') throw new Error(`listen() was already called (${state})`);
       state = 'starting';
       protos(); // load descriptors once, before the first call
-      const extra = [...(options.kinds ?? []), ...(await loadKindModules(config.kinds))];
+      const extra = [...(options.kinds ?? []), ...(await loadKindModules(config.kindModules))];
       const registry = createRegistry([...(options.demoKinds === false ? [] : demoKinds), ...extra]);
-      const storeSpec = options.store ?? defaultConfig().store;
+      const storeSpec = typeof storeOption === 'object' ? storeOption : config.store;
       const opened =
         typeof storeSpec === 'string' ? await openStore(storeSpec, logger) : { store: storeSpec, bus: options.bus ?? createLocalBus() };
       const { store, bus } = opened;
@@ -141,7 +143,7 @@ export function createServer(options: ServerOptions = {}): LroServer {
       });
       const services: Record<ServiceName, ServiceImplementation> = {
         'google.longrunning.Operations': createOperationsService({ store, bus, waiters, waitCapMs: config.waitCapMs }),
-        'lro.v1.Kinds': createKindsService({ store, registry, bus }),
+        'lro.v1.Kinds': createKindsService({ store, registry, bus, shutdown: shutdown.signal }),
       };
       const grpc = createGrpcServer(services, logger, shutdown.signal);
       const http = createHttpServer(services, logger, shutdown.signal);
@@ -166,9 +168,14 @@ export function createServer(options: ServerOptions = {}): LroServer {
       if (state !== 'listening') return;
       state = 'closing';
       const p = need();
-      logger.info('shutting down');
-      shutdown.abort(); // waiters answer now with the current state
-      await Promise.all([p.http.close(), p.grpc.close(2000), p.runner.stop(config.shutdownGraceMs)]);
+      logger.info({ graceMs: config.shutdownGraceMs, running: p.runner.runningIds().length }, 'shutting down');
+      // Draining: starts are refused, waiters answer now with the current state, health says NOT_SERVING;
+      // everything else is still served, so a cancel sent during the grace period reaches the handler.
+      shutdown.abort();
+      p.grpc.setServing(false);
+      await p.runner.stop(config.shutdownGraceMs);
+      // The running work has settled or been given back: now the listeners close.
+      await Promise.all([p.http.close(), p.grpc.close(2000)]);
       p.waiters.close();
       await p.bus.close();
       if (p.closeStore) await p.store.close();

@@ -9,6 +9,8 @@ export interface ApiErrorOptions {
   reason?: string;
   /** google.rpc.ErrorInfo metadata: string to string. */
   metadata?: Record<string, string>;
+  /** For rejections that are safe to retry: when to retry (google.rpc.RetryInfo; HTTP Retry-After). */
+  retryDelayMs?: number;
   cause?: unknown;
 }
 
@@ -21,6 +23,7 @@ export class ApiError extends Error {
   readonly code: CodeNumber;
   readonly reason: string;
   readonly metadata: Readonly<Record<string, string>>;
+  readonly retryDelayMs: number | undefined;
 
   constructor(code: CodeNumber, message: string, options: ApiErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -28,6 +31,7 @@ export class ApiError extends Error {
     this.code = code;
     this.reason = options.reason ?? codeName(code);
     this.metadata = Object.freeze({ ...(options.metadata ?? {}) });
+    this.retryDelayMs = options.retryDelayMs;
   }
 
   /** Wraps anything thrown: an ApiError stays itself; an Error with a valid numeric `code` keeps it. */

@@ -11,6 +11,8 @@ export const Reason = {
   OPERATION_TIMEOUT: 'OPERATION_TIMEOUT',
   ATTEMPTS_EXHAUSTED: 'ATTEMPTS_EXHAUSTED',
   HANDLER_FAILED: 'HANDLER_FAILED',
+  /** The handler returned something that is not JSON (a BigInt, a cycle). */
+  INVALID_OUTPUT: 'INVALID_OUTPUT',
   /** A handler's signal fired because this attempt lost its lease; never stored, the operation runs again. */
   LEASE_LOST: 'LEASE_LOST',
   /** The server is draining: new starts are refused, and handlers still running at the end are given back. */

@@ -32,8 +32,19 @@ export function canonicalJson(value: JsonValue): string {
   return JSON.stringify(value);
 }
 
-export function createKindsService(opts: { store: OperationStore; registry: KindRegistry; bus: EventBus }) {
-  const { store, registry, bus } = opts;
+export interface KindsServiceOptions {
+  store: OperationStore;
+  registry: KindRegistry;
+  bus: EventBus;
+  /** Fires when the server starts to drain: from then on starts are refused (nothing is created). */
+  shutdown: AbortSignal;
+}
+
+/** How long a client refused during a drain should wait before it retries (another instance, or this one restarted). */
+const DRAIN_RETRY_MS = 1_000;
+
+export function createKindsService(opts: KindsServiceOptions) {
+  const { store, registry, bus, shutdown } = opts;
   const ulid = monotonicFactory();
 
   function kindOf(nameValue: unknown, field: string) {
@@ -53,6 +64,13 @@ export function createKindsService(opts: { store: OperationStore; registry: Kind
     },
 
     async StartOperation(req: StartOperationRequest): Promise<OperationMessage> {
+      if (shutdown.aborted) {
+        // A rejection (RFC 9114 §4.1.1): nothing was processed, so retrying elsewhere is safe.
+        throw new ApiError(Code.UNAVAILABLE, 'The server is shutting down and takes no new operations; retry (another instance will take it).', {
+          reason: Reason.SHUTTING_DOWN,
+          retryDelayMs: DRAIN_RETRY_MS,
+        });
+      }
       const kind = kindOf(req.kind, 'kind');
       const requestId = req.requestId || null;
       if (requestId !== null && !REQUEST_ID.test(requestId)) {

@@ -135,19 +135,17 @@ export function createOperationsService(opts: OperationsServiceOptions) {
       let record = await load(req.name);
       if (record.done || waitMs <= 0) return toOperation(record);
 
-      const stop = new AbortController();
-      const onClientGone = () => stop.abort();
-      ctx.signal.addEventListener('abort', onClientGone, { once: true });
+      // The waiter is registered before the re-read, so a 'done' between the two is not lost. It ends
+      // when the call's signal fires too: the client went away, its deadline came, or the server drains.
+      const waiter = waiters.wait(record.id, waitMs, ctx.signal);
       try {
-        const woken = waiters.wait(record.id, waitMs, stop.signal); // registered before the re-read: no lost wake-up
         record = await load(req.name);
         if (!record.done) {
-          await woken;
+          await waiter.woken;
           record = await load(req.name);
         }
       } finally {
-        stop.abort();
-        ctx.signal.removeEventListener('abort', onClientGone);
+        waiter.release();
       }
       return toOperation(record);
     },

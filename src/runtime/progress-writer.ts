@@ -5,7 +5,13 @@ import type { Lease, OperationStore } from '../store/operation-store.js';
  * Writes a handler's progress to the store without ever blocking it: at most one write in flight,
  * and only the newest report waits behind it.
  */
-export function createProgressWriter(args: { store: OperationStore; lease: Lease; now: () => number; logger: Logger }) {
+export interface ProgressWriter {
+  report(percent: number, message: string | null): void;
+  /** Waits until the newest report is stored (before the operation is finished). */
+  flush(): Promise<void>;
+}
+
+export function createProgressWriter(args: { store: OperationStore; lease: Lease; now: () => number; logger: Logger }): ProgressWriter {
   let pending: { percent: number; message: string | null } | undefined;
   let inFlight: Promise<void> | undefined;
 

@@ -2,11 +2,18 @@ import type { EventBus } from '../events/event-bus.js';
 
 /**
  * WaitOperation's waiters: woken by 'done' events (in-process, or from other instances through the bus),
- * never by polling the store. One timer per waiter; an aborted waiter (client gone) is released at once.
+ * never by polling the store. One timer per waiter; an aborted signal (client gone, deadline, shutdown)
+ * releases its waiter at once.
  */
+export interface Waiter {
+  /** Resolves when the operation is done, the time is up, or the signal fired, whichever is first. */
+  readonly woken: Promise<void>;
+  /** Gives the waiter up now (its timer and listeners go with it). */
+  release(): void;
+}
+
 export interface Waiters {
-  /** Resolves when `id` is done, after `ms`, or when `signal` fires, whichever is first. */
-  wait(id: string, ms: number, signal?: AbortSignal): Promise<void>;
+  wait(id: string, ms: number, signal?: AbortSignal): Waiter;
   readonly size: number;
   close(): void;
 }
@@ -24,7 +31,8 @@ export function createWaiters(bus: EventBus): Waiters {
       return size;
     },
     wait(id, ms, signal) {
-      return new Promise<void>((resolve) => {
+      let release: () => void = () => {};
+      const woken = new Promise<void>((resolve) => {
         if (signal?.aborted || ms <= 0) return resolve();
         let set = byId.get(id);
         if (!set) byId.set(id, (set = new Set()));
@@ -39,7 +47,9 @@ export function createWaiters(bus: EventBus): Waiters {
         size++;
         const timer = setTimeout(wake, ms);
         signal?.addEventListener('abort', wake, { once: true });
+        release = wake;
       });
+      return { woken, release: () => release() };
     },
     close() {
       unsubscribe();

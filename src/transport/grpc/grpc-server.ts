@@ -5,31 +5,30 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { ServiceDefinition } from '@grpc/proto-loader';
-import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { ApiError } from '../../errors/api-error.js';
 import { Code } from '../../errors/code.js';
 import { toGrpcError } from '../../errors/status-mapping.js';
-import type { CallContext, ServiceImplementation } from '../../operations/call-context.js';
-import { protoIncludeDirs, protos, type ServiceName } from '../../proto/protos.js';
-import { reflectionPackageDefinition } from './reflection-descriptors.js';
+import { toPublicError } from '../../errors/public-error.js';
+import { createCallContext, type ServiceImplementation } from '../../operations/call-context.js';
+import { protos, type ServiceName } from '../../proto/protos.js';
+import { addReflection, HEALTH_SERVICE } from './reflection-service.js';
 
 export interface GrpcServerHandle {
   server: grpc.Server;
   health: HealthImplementation;
   /** Binds `host:port` (port 0 picks one); resolves to the bound port. */
   listen(host: string, port: number): Promise<number>;
+  /** What grpc.health.v1 answers for every service (NOT_SERVING while the server drains). */
+  setServing(serving: boolean): void;
   /** Stops accepting calls, lets running calls end for up to `graceMs`, then cuts them off. */
   close(graceMs: number): Promise<void>;
 }
 
-/** The file a top-level symbol was loaded from, relative to its include folder (for reflection). */
-function sourceFileOf(fqn: string): string | undefined {
-  const filename = protos().root.lookup(fqn)?.filename;
-  if (!filename) return undefined;
-  const dir = protoIncludeDirs().find((d) => filename.startsWith(`${d}/`));
-  return dir ? filename.slice(dir.length + 1) : undefined;
+function requestIdOf(metadata: grpc.Metadata): string | undefined {
+  const value = metadata.get('x-request-id')[0];
+  return typeof value === 'string' && value.length > 0 && value.length <= 128 ? value : undefined;
 }
 
 function deadlineMs(deadline: grpc.Deadline): number | undefined {
@@ -56,20 +55,20 @@ export function createGrpcServer(
           callback(toGrpcError(new ApiError(Code.UNIMPLEMENTED, `${serviceName}.${methodName} is not implemented`)));
           return;
         }
-        const controller = new AbortController();
-        const abort = () => controller.abort();
-        call.on('cancelled', abort);
-        shutdown.addEventListener('abort', abort, { once: true });
-        const ctx: CallContext = { signal: controller.signal, deadline: deadlineMs(call.getDeadline()) };
-        fn(call.request as never, ctx).then(
-          (response) => {
-            shutdown.removeEventListener('abort', abort);
-            callback(null, response);
+        const ctx = createCallContext(
+          {
+            onClientGone: (gone) => (call.cancelled ? gone() : call.once('cancelled', gone)),
+            deadline: deadlineMs(call.getDeadline()),
+            requestId: requestIdOf(call.metadata),
           },
+          shutdown,
+        );
+        fn(call.request as never, ctx).then(
+          (response) => callback(null, response),
           (err: unknown) => {
-            shutdown.removeEventListener('abort', abort);
-            if (!(err instanceof ApiError)) logger.error({ err, method: `${serviceName}/${methodName}` }, 'unexpected error');
-            callback(toGrpcError(err));
+            const { error, unexpected } = toPublicError(err, ctx.requestId);
+            if (unexpected) logger.error({ err, method: `${serviceName}/${methodName}`, requestId: ctx.requestId }, 'unexpected error');
+            callback(toGrpcError(error));
           },
         );
       };
@@ -80,7 +79,7 @@ export function createGrpcServer(
 
   const health = new HealthImplementation(serving);
   health.addToServer(server);
-  new ReflectionService(reflectionPackageDefinition(packageDefinition, sourceFileOf)).addToServer(server);
+  addReflection(server, [...Object.keys(implementations), HEALTH_SERVICE]);
 
   return {
     server,
@@ -91,6 +90,9 @@ export function createGrpcServer(
           err ? reject(err) : resolve(bound),
         );
       });
+    },
+    setServing(on) {
+      for (const name of Object.keys(serving)) health.setStatus(name, on ? 'SERVING' : 'NOT_SERVING');
     },
     close(graceMs) {
       for (const name of Object.keys(serving)) health.setStatus(name, 'NOT_SERVING');

@@ -9,7 +9,8 @@ import type { Socket } from 'node:net';
 import type { FastifyReply } from 'fastify';
 import { ApiError } from '../../errors/api-error.js';
 import { Code, type CodeNumber } from '../../errors/code.js';
-import { httpStatusFor, toHttpErrorBody } from '../../errors/status-mapping.js';
+import { toPublicError } from '../../errors/public-error.js';
+import { httpStatusFor, retryAfterSeconds, toHttpErrorBody } from '../../errors/status-mapping.js';
 import { Reason } from '../../errors/reasons.js';
 
 /** An ApiError plus the HTTP status and headers it should travel with, when not the code's own. */
@@ -50,8 +51,8 @@ const CODE_FOR_STATUS: Record<number, CodeNumber> = { 401: Code.UNAUTHENTICATED,
 
 /**
  * Anything thrown while serving a request → what to send. Client errors (4xx from fastify) become
- * INVALID_ARGUMENT (or the obvious code) with their HTTP status kept; everything else is ApiError.from's
- * business, and a 5xx there is a bug worth logging (`unexpected`).
+ * INVALID_ARGUMENT (or the obvious code) with their HTTP status kept; anything else that is not an ApiError
+ * is a bug worth logging (`unexpected`) and reaches the client as a generic INTERNAL error.
  */
 export function toHttpApiError(error: unknown): { error: HttpApiError; unexpected: boolean } {
   if (error instanceof HttpApiError) return { error, unexpected: false };
@@ -62,18 +63,19 @@ export function toHttpApiError(error: unknown): { error: HttpApiError; unexpecte
     const known = typeof fe.code === 'string' ? FRAMEWORK[fe.code] : undefined;
     const code = CODE_FOR_STATUS[status] ?? Code.INVALID_ARGUMENT;
     const message = known?.message ?? (typeof fe.message === 'string' ? fe.message : 'bad request');
-    return { error: new HttpApiError(new ApiError(code, message, { reason: known?.reason ?? 'BAD_REQUEST' }), status), unexpected: false };
+    return { error: new HttpApiError(new ApiError(code, message, { reason: known?.reason ?? Reason.BAD_REQUEST }), status), unexpected: false };
   }
-  const apiError = ApiError.from(error); // as the gRPC binding does
-  return { error: new HttpApiError(apiError, httpStatusFor(apiError.code)), unexpected: true };
+  const { error: apiError, unexpected } = toPublicError(error); // as the gRPC binding does
+  return { error: new HttpApiError(apiError, httpStatusFor(apiError.code)), unexpected };
 }
 
 /** Sends the envelope. */
 export function sendError(reply: FastifyReply, error: HttpApiError, pretty = false): FastifyReply {
   const { body } = toHttpErrorBody(error.apiError, error.httpStatus);
+  const retryAfter = retryAfterSeconds(error.apiError);
   return reply
     .code(error.httpStatus)
-    .headers({ ...error.headers, 'content-type': 'application/json; charset=utf-8' })
+    .headers({ ...error.headers, ...(retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) }), 'content-type': 'application/json; charset=utf-8' })
     .send(JSON.stringify(body, null, pretty ? 2 : undefined));
 }
 

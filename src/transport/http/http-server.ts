@@ -9,7 +9,8 @@ import fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Logger } from 'pino';
 import { ApiError, invalidArgument, notFound } from '../../errors/api-error.js';
 import { Code } from '../../errors/code.js';
-import type { CallContext, ServiceImplementation } from '../../operations/call-context.js';
+import { toPublicError } from '../../errors/public-error.js';
+import { createCallContext, type ServiceImplementation } from '../../operations/call-context.js';
 import { protos, type ServiceName } from '../../proto/protos.js';
 import { HttpApiError, methodNotAllowed, sendError, toHttpApiError, writeClientError } from './http-errors.js';
 import { splitPath } from './path-template.js';
@@ -42,6 +43,11 @@ function deadlineOf(headers: IncomingHttpHeaders): number | undefined {
   const seconds = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : NaN;
   if (!Number.isFinite(seconds)) throw invalidArgument('X-Server-Timeout must be a number of seconds', Reason.INVALID_TIMEOUT_HEADER);
   return Date.now() + seconds * 1000;
+}
+
+function requestIdOf(headers: IncomingHttpHeaders): string | undefined {
+  const value = headers['x-request-id'];
+  return typeof value === 'string' && value.length > 0 && value.length <= 128 ? value : undefined;
 }
 
 /** A quieter logger for fastify: it logs "Server listening" at info, and the server logs its own line. */
@@ -112,10 +118,8 @@ export function createHttpServer(
     if (found.kind === 'not-found') throw notFound(`no API method is bound to ${request.method} ${rawPath.slice(0, 200)}`, Reason.ROUTE_NOT_FOUND);
     if (found.kind === 'method-not-allowed') throw methodNotAllowed(request.method, rawPath.slice(0, 200), found.allow);
     const { route, bindings } = found;
-    if (shutdownSignal.aborted) {
-      reply.header('connection', 'close');
-      throw new ApiError(Code.UNAVAILABLE, 'the server is shutting down; retry on another instance', { reason: Reason.SHUTTING_DOWN });
-    }
+    // Draining: answer, but ask keep-alive clients to reconnect (to an instance that is not going away).
+    if (shutdownSignal.aborted) reply.header('connection', 'close');
     // fastify never reads a GET or HEAD body: refuse one rather than ignore it.
     const headers = request.headers;
     const unreadBody =
@@ -125,26 +129,28 @@ export function createHttpServer(
     const fn = implementations[route.serviceName as ServiceName][route.methodName];
     if (!fn) throw new ApiError(Code.UNIMPLEMENTED, `${route.serviceName}.${route.methodName} is not implemented`);
 
-    const deadline = deadlineOf(headers);
-    const controller = new AbortController();
-    const abort = () => controller.abort();
-    // 'close' before the response finished: the client went away (a WaitOperation releases its waiter).
-    const onClose = () => {
-      if (!reply.raw.writableFinished) abort();
-    };
-    reply.raw.once('close', onClose);
-    shutdownSignal.addEventListener('abort', abort, { once: true });
-    if (request.raw.destroyed || reply.raw.destroyed) abort();
-    const ctx: CallContext = { signal: controller.signal, deadline };
+    const requestId = requestIdOf(headers);
+    if (requestId !== undefined) reply.header('x-request-id', requestId);
+    const ctx = createCallContext(
+      {
+        // 'close' before the response finished: the client went away (a WaitOperation releases its waiter).
+        onClientGone(gone) {
+          // Not request.raw.destroyed: a request whose body was read is destroyed while its client still waits.
+          if (reply.raw.destroyed || request.raw.socket.destroyed) gone();
+          else reply.raw.once('close', () => reply.raw.writableFinished || gone());
+        },
+        deadline: deadlineOf(headers),
+        requestId,
+      },
+      shutdownSignal,
+    );
     let result: object;
     try {
       result = await fn(message as never, ctx);
     } catch (err) {
-      if (!(err instanceof ApiError)) logger.error({ err, method: `${route.serviceName}/${route.methodName}` }, 'unexpected error');
-      throw err instanceof ApiError ? err : ApiError.from(err);
-    } finally {
-      reply.raw.off('close', onClose);
-      shutdownSignal.removeEventListener('abort', abort);
+      const { error, unexpected } = toPublicError(err, ctx.requestId);
+      if (unexpected) logger.error({ err, method: `${route.serviceName}/${route.methodName}`, requestId: ctx.requestId }, 'unexpected error');
+      throw error;
     }
     let json: unknown = toJson(route.responseType, result, system.numericEnums);
     if (route.responseField) json = (json as Record<string, unknown>)[route.responseField] ?? null;

@@ -14,7 +14,13 @@ import type { TestServer } from '../helpers/server.js';
 import { startInstance } from './instances.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
-const LEASE = { leaseMs: 2_000, heartbeatMs: 200, pollMs: 100 };
+/**
+ * A renews its 2 s lease once a second (a valid setting: any heartbeat shorter than the lease is); B looks for
+ * expired leases every 100 ms (a quarter of its own lease). So B takes the operation back within moments of
+ * the expiry, and A must have stopped its attempt by then: it knows when its lease runs out.
+ */
+const A_LEASE = { leaseMs: 2_000, heartbeatMs: 1_000, pollMs: 100 };
+const B_LEASE = { leaseMs: 400, heartbeatMs: 100, pollMs: 50 };
 
 describe.skipIf(!(await postgresAvailable()))('an instance that loses its lease', () => {
   const held = createHeldKind('test.held');
@@ -35,7 +41,7 @@ describe.skipIf(!(await postgresAvailable()))('an instance that loses its lease'
     const viaProxy = new URL(schema.url);
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
-    a = await startInstance(viaProxy.toString(), { instanceId: 'A', kinds: [held.kind], ...LEASE });
+    a = await startInstance(viaProxy.toString(), { instanceId: 'A', kinds: [held.kind], ...A_LEASE });
   });
 
   afterAll(async () => {
@@ -50,7 +56,7 @@ describe.skipIf(!(await postgresAvailable()))('an instance that loses its lease'
     name = (await a.grpc.start('test.held')).name;
     first = await held.started(name, 1);
     // Only now B starts, so it cannot have claimed the operation: it runs on A.
-    b = await startInstance(schema.url, { instanceId: 'B', kinds: [held.kind], ...LEASE });
+    b = await startInstance(schema.url, { instanceId: 'B', kinds: [held.kind], ...B_LEASE });
     await proxy.down();
 
     second = await held.started(name, 2);

@@ -1,4 +1,7 @@
-/** Opening the PostgreSQL store: concurrent migrations, schemas, refusals, and an unreachable database. */
+/**
+ * Opening the PostgreSQL store: concurrent migrations, schemas, refusals (with a database), and the URL's
+ * settings and an unreachable database (without one).
+ */
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/errors/api-error.js';
@@ -71,7 +74,10 @@ describe.skipIf(!(await postgresAvailable()))('PostgreSQL store: opening and mig
     await adminQuery(`INSERT INTO "${schema.schema}".lro_schema_migrations (version, applied_at) VALUES (999, 0)`);
     await expect(openPostgresStore(schema.url, logger)).rejects.toThrow(/version 999\) is newer than this server knows/);
   });
+});
 
+// These need no database: they run (and can fail) whether or not PostgreSQL is there.
+describe('PostgreSQL store: settings and an unreachable database', () => {
   it('rejects a schema name that is not a plain identifier', () => {
     expect(() => parsePostgresUrl('postgres://u@h/db?schema=a;drop')).toThrow(/schema/);
     expect(() => parsePostgresUrl('postgres://u@h/db?schema=1abc')).toThrow(/schema/);

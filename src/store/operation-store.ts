@@ -135,7 +135,7 @@ export interface OperationStore {
 
   /**
    * Cancels many records at once, each exactly as requestCancel would, except that records of kinds that
-   * cannot be cancelled are left alone ('not_cancellable'). One transaction (one round trip where the
+   * cannot be cancelled are left alone ('not_cancellable', done or not). One transaction (one round trip where the
    * store allows it) for all of them. For a query, the results are its page in List order, and `more`
    * says whether matches remain beyond it.
    */

@@ -54,10 +54,12 @@ export function describeBatchCancelContract(factory: StoreFactory): void {
       const cancelled = (await ctx.store.create(newOp())).operation;
       await ctx.store.requestCancel(cancelled.id, T0 + 1, ERR.cancelledBeforeStart);
       const fixed = (await ctx.store.create(newOp({ cancellable: false }))).operation;
+      const fixedRun = await startRunning(ctx.store, { cancellable: false });
+      const fixedDone = await ctx.store.finish({ lease: held(fixedRun), now: T0 + 1, result: { state: 'SUCCEEDED', output: {} } });
       const unknown = '01abcdefghjkmnpqrstvwxyz00';
 
       const { results, more } = await ctx.store.requestCancelMany(
-        { ids: [running.id, queued.id, unknown, succeeded.id, cancelled.id, fixed.id, queued.id] },
+        { ids: [running.id, queued.id, unknown, succeeded.id, cancelled.id, fixed.id, queued.id, fixedRun.id] },
         T0 + 5,
         ERR.cancelledBeforeStart,
       );
@@ -70,7 +72,9 @@ export function describeBatchCancelContract(factory: StoreFactory): void {
         [cancelled.id, 'already_done'],
         [fixed.id, 'not_cancellable'],
         [queued.id, 'cancelled'],
+        [fixedRun.id, 'not_cancellable'],
       ]);
+      expect(results[7]?.operation).toEqual(fixedDone);
       expect(results[0]?.operation).toMatchObject({ state: 'RUNNING', requestedCancellation: true, updateTime: T0 + 5 });
       expect(results[1]?.operation).toMatchObject({ state: 'CANCELLED', done: true, error: ERR.cancelledBeforeStart, endTime: T0 + 5 });
       expect(await ctx.store.get(queued.id)).toEqual(results[1]?.operation);

@@ -124,7 +124,8 @@ function batchResult(id: string, row: Row | undefined): BatchCancelResult {
   if (!row) return { id, outcome: 'not_found' };
   const operation = rowToRecord(row);
   if (row.changed) return { id, outcome: operation.state === 'CANCELLED' ? 'cancelled' : 'requested', operation };
-  return { id, outcome: operation.done ? 'already_done' : 'not_cancellable', operation };
+  // As CancelOperation: a kind that cannot be cancelled answers so in any state.
+  return { id, outcome: operation.cancellable ? 'already_done' : 'not_cancellable', operation };
 }
 
 /** A store over `pool` whose tables live in `schema` (already migrated). `close()` ends the pool. */

@@ -186,8 +186,9 @@ export function createSqliteStore(path: string): OperationStore {
   function cancelOne(id: string, now: number, error: OperationError): BatchCancelResult {
     const row = s.get.get(id) as Row | undefined;
     if (!row) return { id, outcome: 'not_found' };
-    if (row.done) return { id, outcome: 'already_done', operation: rowToRecord(row) };
+    // As CancelOperation: a kind that cannot be cancelled answers so in any state.
     if (!row.cancellable) return { id, outcome: 'not_cancellable', operation: rowToRecord(row) };
+    if (row.done) return { id, outcome: 'already_done', operation: rowToRecord(row) };
     const queued = s.cancelQueued.get({ id, now, error: errorJson(error) }) as Row | undefined;
     if (queued) return { id, outcome: 'cancelled', operation: rowToRecord(queued) };
     return { id, outcome: 'requested', operation: rowToRecord(s.cancelRunning.get({ id, now }) as Row) };

@@ -40,8 +40,11 @@ export interface HttpServerHandle {
   routes: readonly Route[];
   /** Binds `host:port` (port 0 picks one); resolves to the bound port. */
   listen(host: string, port: number): Promise<number>;
-  /** Stops accepting requests and waits for running ones (the shutdown signal has already released waiters). */
-  close(): Promise<void>;
+  /**
+   * Stops accepting requests and waits for running ones (the shutdown signal has already released waiters
+   * and ended event streams) for up to `graceMs`, then cuts the connections still open.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** `X-Server-Timeout: 2.5` (seconds, as Google's front ends take it) → an absolute deadline. */
@@ -195,8 +198,19 @@ export function createHttpServer(
       const address = app.server.address();
       return typeof address === 'object' && address ? address.port : port;
     },
-    async close() {
-      await app.close();
+    async close(graceMs = CLOSE_GRACE_MS) {
+      // A client may hold a connection that never goes idle (one seen: after a fetch of an event stream was
+      // aborted); after the grace, connections are cut so that closing never hangs on a client.
+      const closing = app.close();
+      const force = setTimeout(() => app.server.closeAllConnections(), graceMs);
+      try {
+        await closing;
+      } finally {
+        clearTimeout(force);
+      }
     },
   };
 }
+
+/** How long close() waits for requests still in flight before it cuts their connections. */
+const CLOSE_GRACE_MS = 2_000;

@@ -26,6 +26,7 @@ export async function* watchOperation(ctx: SessionContext, name: string, options
         const op = decodeOperation(wire);
         yield op;
         if (op.done) return;
+        if (signal.aborted) throw abortReason(signal);
       }
       // The stream ended before the operation did (a server shutting down ends its streams): follow again.
       failures++;

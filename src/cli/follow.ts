@@ -53,8 +53,9 @@ export async function follow(ctx: CliContext, handle: OperationHandle, options: 
       asking = false;
       if (questionDone.signal.aborted) return;
       if (!yes) return stopWaiting.abort();
+      const cancelled = cancel(); // says "cancelling …" before the bar comes back
       view.resume();
-      void cancel();
+      void cancelled;
     });
   };
 

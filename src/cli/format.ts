@@ -32,7 +32,7 @@ export function operationDetails(op: Operation): string {
   const lines: [string, string][] = [
     ['name', op.name],
     ['kind', m.kind],
-    ['state', stateText(op)],
+    ['state', `${m.state}${op.error?.reason ? ` (${op.error.reason})` : ''}`],
     ['progress', `${m.progressPercent}%${m.statusMessage ? ` ${m.statusMessage}` : ''}`],
     ['cancellable', m.cancellable ? 'yes' : 'no'],
     ['cancel requested', m.requestedCancellation ? 'yes' : 'no'],

@@ -9,7 +9,7 @@ import { grpcClientConstructors, type GrpcServiceName } from './client-protos.js
 import { createGaxTransport, deadlineOnlyConfig, type GaxWire } from './gax-transport.js';
 import type { WireOperation } from './operation-codec.js';
 import type { ServerAddress } from './server-url.js';
-import type { CallOptions, Transport } from './transport.js';
+import type { Transport } from './transport.js';
 
 interface WatchStub {
   watchOperation(request: object, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<WireOperation>;
@@ -40,7 +40,7 @@ export function createGrpcTransport(server: ServerAddress, token: string | undef
     operations,
     stub,
     settings: (service, methods) => gax.constructSettings(service, deadlineOnlyConfig(service, methods), {}, {}),
-    watch: (name, cancelOnDisconnect, headers, options) => watch(stub('lro.v1.Watch'), name, cancelOnDisconnect, headers, options),
+    watch: watchOver(() => stub('lro.v1.Watch')),
     close() {
       operations.close();
       for (const s of stubs.values()) s.then((c) => c.close(), () => {});
@@ -49,29 +49,25 @@ export function createGrpcTransport(server: ServerAddress, token: string | undef
   return createGaxTransport(server.url, wire, token);
 }
 
-async function* watch(
-  stubPromise: Promise<grpc.Client>,
-  name: string,
-  cancelOnDisconnect: boolean,
-  headers: Record<string, string>,
-  options: CallOptions,
-): AsyncGenerator<WireOperation> {
-  const { signal } = options;
-  if (signal?.aborted) throw abortReason(signal);
-  const stub = (await stubPromise) as unknown as WatchStub;
-  const metadata = new grpc.Metadata();
-  for (const [key, value] of Object.entries(headers)) metadata.set(key, value);
-  const call = stub.watchOperation({ name, cancelOnDisconnect }, metadata);
-  const onAbort = () => call.cancel();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    for await (const message of call) yield message as WireOperation;
-  } catch (err) {
+/** WatchOperation as a grpc-js server stream; the signal (or a consumer that stops early) cancels the call. */
+function watchOver(stubOf: () => Promise<grpc.Client>): GaxWire['watch'] {
+  return async function* watch(name, cancelOnDisconnect, headers, { signal }) {
     if (signal?.aborted) throw abortReason(signal);
-    throw LroError.from(GoogleError.parseGRPCStatusDetails(err as GoogleError));
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    // Ends the stream on the wire when the consumer stops early: the server sees the client go away.
-    call.cancel();
-  }
+    const stub = (await stubOf()) as unknown as WatchStub;
+    const metadata = new grpc.Metadata();
+    for (const [key, value] of Object.entries(headers)) metadata.set(key, value);
+    const call = stub.watchOperation({ name, cancelOnDisconnect }, metadata);
+    const onAbort = () => call.cancel();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for await (const message of call) yield message as WireOperation;
+    } catch (err) {
+      if (signal?.aborted) throw abortReason(signal);
+      throw LroError.from(GoogleError.parseGRPCStatusDetails(err as GoogleError));
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      // Ends the stream on the wire when the consumer stops early: the server sees the client go away.
+      call.cancel();
+    }
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * The HTTP/JSON wire: google-gax's REST fallback (its OperationsClient and fallback stubs, transcoding from
- * the protos' `google.api.http` rules, plain fetch underneath), and WatchOperation as Server-Sent Events from
- * `GET /v1/{name}:watch`, whose request an abort closes.
+ * the protos' `google.api.http` rules, the session's own fetch underneath), and WatchOperation as Server-Sent
+ * Events from `GET /v1/{name}:watch`, whose request an abort closes.
  */
 import { fallback, GoogleError } from 'google-gax';
 import { fromProto3JSON } from 'proto3-json-serializer';
@@ -11,16 +11,14 @@ import { clientRestRoot } from './client-protos.js';
 import { createGaxTransport, deadlineOnlyConfig, type GaxWire } from './gax-transport.js';
 import type { WireOperation } from './operation-codec.js';
 import type { ServerAddress } from './server-url.js';
+import { createSessionFetch, type FetchFunction } from './session-fetch.js';
 import { readServerSentEvents } from './sse.js';
-import type { CallOptions, Transport } from './transport.js';
-
-/** gax's REST fallback takes an auth client; ours adds nothing (the token travels as a per-call header). */
-const noAuth = {
-  getRequestHeaders: async () => new Headers(),
-  fetch: (url: string, init: RequestInit) => fetch(url, init),
-};
+import type { Transport } from './transport.js';
 
 export function createHttpTransport(server: ServerAddress, token: string | undefined): Transport {
+  const sessionFetch = createSessionFetch();
+  // gax's REST fallback fetches through its auth client; ours adds nothing (the token is a per-call header).
+  const noAuth = { getRequestHeaders: async () => new Headers(), fetch: sessionFetch.fetch };
   const root = clientRestRoot();
   const stubOptions = { servicePath: server.host, port: server.port, protocol: server.tls ? 'https' : 'http' };
   const gax = new fallback.GrpcClient({ auth: noAuth, fallback: true } as never);
@@ -30,50 +28,49 @@ export function createHttpTransport(server: ServerAddress, token: string | undef
     operations,
     stub: (service) => gax.createStub(root.lookupService(service), stubOptions as never) as Promise<object>,
     settings: (service, methods) => gax.constructSettings(service, deadlineOnlyConfig(service, methods), {}, {}),
-    watch: (name, cancelOnDisconnect, headers, options) => watch(base, name, cancelOnDisconnect, headers, options),
-    close: () => operations.close(),
+    watch: watchOver(base, sessionFetch.fetch),
+    close() {
+      operations.close();
+      sessionFetch.close();
+    },
   };
   return createGaxTransport(server.url, wire, token);
 }
 
-async function* watch(
-  base: string,
-  name: string,
-  cancelOnDisconnect: boolean,
-  headers: Record<string, string>,
-  options: CallOptions,
-): AsyncGenerator<WireOperation> {
-  const { signal } = options;
-  if (signal?.aborted) throw abortReason(signal);
-  // Our own controller too: a consumer that stops early must close the request, not leave it open.
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(signal!.reason);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  const id = name.slice('operations/'.length);
-  const url = `${base}/v1/operations/${encodeURIComponent(id)}:watch${cancelOnDisconnect ? '?cancelOnDisconnect=true' : ''}`;
-  const operationType = clientRestRoot().lookupType('google.longrunning.Operation');
-  try {
-    let response: Response;
+/** WatchOperation as Server-Sent Events; the signal (or a consumer that stops early) closes the request. */
+function watchOver(base: string, fetch: FetchFunction): GaxWire['watch'] {
+  return async function* watch(name, cancelOnDisconnect, headers, { signal }) {
+    if (signal?.aborted) throw abortReason(signal);
+    // Our own controller too: a consumer that stops early must close the request, not leave it open.
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal!.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const id = name.slice('operations/'.length);
+    const url = `${base}/v1/operations/${encodeURIComponent(id)}:watch${cancelOnDisconnect ? '?cancelOnDisconnect=true' : ''}`;
+    const operationType = clientRestRoot().lookupType('google.longrunning.Operation');
     try {
-      response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal });
-    } catch (err) {
-      throw signal?.aborted ? abortReason(signal) : LroError.from(err);
-    }
-    if (!response.ok || !response.body) throw await httpError(response);
-    try {
-      for await (const { event, data } of readServerSentEvents(response.body)) {
-        if (event !== 'operation') continue;
-        const message = fromProto3JSON(operationType, JSON.parse(data));
-        if (!message) continue;
-        yield operationType.toObject(message, fallback.defaultToObjectOptions) as WireOperation;
+      let response: Response;
+      try {
+        response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal });
+      } catch (err) {
+        throw signal?.aborted ? abortReason(signal) : LroError.from(err);
       }
-    } catch (err) {
-      throw signal?.aborted ? abortReason(signal) : LroError.from(err);
+      if (!response.ok || !response.body) throw await httpError(response);
+      try {
+        for await (const { event, data } of readServerSentEvents(response.body)) {
+          if (event !== 'operation') continue;
+          const message = fromProto3JSON(operationType, JSON.parse(data));
+          if (!message) continue;
+          yield operationType.toObject(message, fallback.defaultToObjectOptions) as WireOperation;
+        }
+      } catch (err) {
+        throw signal?.aborted ? abortReason(signal) : LroError.from(err);
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      controller.abort();
     }
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    controller.abort();
-  }
+  };
 }
 
 /** A non-2xx answer: the Google error envelope, read as gax reads it; anything else by its HTTP status. */

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession, LroError, type Session } from '../../src/client/index.js';
 import { listAll, untilDone, untilRunning } from '../helpers/operations.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { serverUrl, WIRES } from './wires.js';
 
 let t: TestServer;
 /** One worker: what is started behind a long operation stays queued (cancelled before start). */
@@ -19,8 +20,6 @@ afterAll(async () => {
   await Promise.all([t?.close(), single?.close()]);
 });
 
-const url = (server: TestServer, transport: 'http' | 'grpc') => (transport === 'http' ? server.http : `grpc://${server.grpcAddress}`);
-
 async function failure(p: Promise<unknown>): Promise<LroError> {
   try {
     await p;
@@ -31,10 +30,10 @@ async function failure(p: Promise<unknown>): Promise<LroError> {
   throw new Error('expected the call to fail');
 }
 
-describe.each(['http', 'grpc'] as const)('the SDK over %s', (transport) => {
+describe.each(WIRES)('the SDK over %s', (transport) => {
   let session: Session;
   beforeAll(() => {
-    session = createSession({ server: url(t, transport) });
+    session = createSession({ server: serverUrl(t, transport) });
   });
   afterAll(() => session?.close());
 
@@ -82,7 +81,7 @@ describe.each(['http', 'grpc'] as const)('the SDK over %s', (transport) => {
   });
 
   it('an operation cancelled before it started is safe to resubmit', async () => {
-    const s = createSession({ server: url(single, transport) });
+    const s = createSession({ server: serverUrl(single, transport) });
     try {
       const blocker = await s.start('demo.sleep', { seconds: 60 });
       await untilRunning(single.grpc, blocker.name);
@@ -109,11 +108,12 @@ describe.each(['http', 'grpc'] as const)('the SDK over %s', (transport) => {
     expect(await failure(session.start('demo.sleep', { seconds: -1 }))).toMatchObject({ code: 3 });
     const list = session.list({ filter: 'nope ~ 1' })[Symbol.asyncIterator]();
     expect(await failure(list.next())).toMatchObject({ code: 3 });
-    const purge = await session.start('demo.purge', { seconds: 0.05 });
-    expect(await failure(purge.delete())).toMatchObject({ code: 9, reason: 'OPERATION_NOT_DONE' });
-    await purge.wait();
-    await purge.delete();
-    expect(await failure(purge.get())).toMatchObject({ code: 5 });
+    const running = await session.start('demo.sleep', { seconds: 60 });
+    expect(await failure(running.delete())).toMatchObject({ code: 9, reason: 'OPERATION_NOT_DONE' });
+    await running.cancel();
+    await running.wait();
+    await running.delete();
+    expect(await failure(running.get())).toMatchObject({ code: 5 });
   });
 
   it('cancels one operation: a row, and a kind that cannot be cancelled is a row with code 12, never a throw', async () => {
@@ -172,7 +172,7 @@ describe.each(['http', 'grpc'] as const)('the SDK over %s', (transport) => {
   });
 
   it('close() aborts what is in flight; a closed session refuses calls', async () => {
-    const s = createSession({ server: url(t, transport) });
+    const s = createSession({ server: serverUrl(t, transport) });
     const op = await s.start('demo.sleep', { seconds: 60 });
     const waiting = op.wait();
     await s.close();

@@ -6,22 +6,13 @@
  *
  * These wait for the server side of sessions: labels stored and filtered, lro.v1.Batch.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createSession, LroError, type Session } from '../../src/client/index.js';
 import { toStruct } from '../../src/proto/struct.js';
 import { untilDone, untilRunning } from '../helpers/operations.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { serverUrl, useTestServer, WIRES } from './wires.js';
 
-let t: TestServer;
-
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t?.close();
-});
-
-const url = (transport: 'http' | 'grpc') => (transport === 'http' ? t.http : `grpc://${t.grpcAddress}`);
+const server = useTestServer();
 
 /** Every operation named is done or has its cancellation requested now, and ends CANCELLED. */
 async function expectAllCancelled(session: Session, names: string[]): Promise<void> {
@@ -30,15 +21,15 @@ async function expectAllCancelled(session: Session, names: string[]): Promise<vo
     expect(now.done || now.metadata.requestedCancellation, `${name} keeps running`).toBe(true);
   }
   for (const name of names) {
-    const done = await untilDone(t.grpc, name);
+    const done = await untilDone(server().grpc, name);
     expect(done.error?.code, name).toBe(1);
   }
 }
 
-describe.each(['http', 'grpc'] as const)('a session over %s', (transport) => {
+describe.each(WIRES)('a session over %s', (transport) => {
   const sessions: Session[] = [];
   const open = () => {
-    const s = createSession({ server: url(transport) });
+    const s = createSession({ server: serverUrl(server(), transport) });
     sessions.push(s);
     return s;
   };
@@ -59,9 +50,9 @@ describe.each(['http', 'grpc'] as const)('a session over %s', (transport) => {
   it('cancel() with starts still in flight: when it resolves, none of them keeps running', async () => {
     const session = open();
     const running = await session.start('demo.sleep', { seconds: 60 });
-    await untilRunning(t.grpc, running.name);
+    await untilRunning(server().grpc, running.name);
     const purge = await session.start('demo.purge', { seconds: 3 });
-    await untilRunning(t.grpc, purge.name);
+    await untilRunning(server().grpc, purge.name);
     const starts = Array.from({ length: 8 }, () => session.start('demo.sleep', { seconds: 60 }));
 
     const rows = await session.cancel();
@@ -78,7 +69,7 @@ describe.each(['http', 'grpc'] as const)('a session over %s', (transport) => {
   it('cancel() reaches an operation whose start answer never arrived (by the label filter)', async () => {
     const session = open();
     // Started by someone else with this session's label: the session never saw its name.
-    const lost = await t.grpc.startOperationRaw({
+    const lost = await server().grpc.startOperationRaw({
       kind: 'kinds/demo.sleep',
       input: toStruct({ seconds: 60 }),
       requestId: `lost-${transport}-${Date.now()}`,

@@ -79,31 +79,29 @@ async function grpcStandIn(): Promise<{ url: string; seen: Array<{ method: strin
   return { url: `grpc://127.0.0.1:${port}`, seen };
 }
 
+/** A call of each kind: a gax stub (ListKinds), gax's OperationsClient (Get) and the Watch stream (wait). */
+async function callEach(url: string): Promise<void> {
+  const session = createSession({ server: url, token: TOKEN });
+  try {
+    await session.kinds();
+    await session.operation(NAME).get();
+    await session.operation(NAME).wait();
+  } finally {
+    await session.close();
+  }
+}
+
 describe('the token option', () => {
   it('sends authorization: Bearer <token> on every HTTP/JSON call, the watch stream included', async () => {
     const { url, seen } = await httpStandIn();
-    const session = createSession({ server: url, token: TOKEN });
-    try {
-      await session.kinds();
-      await session.operation(NAME).get();
-      await session.operation(NAME).wait();
-    } finally {
-      await session.close();
-    }
+    await callEach(url);
     expect(seen.map((s) => s.path)).toEqual(['/v1/kinds', `/v1/${NAME}`, `/v1/${NAME}:watch`]);
     expect(seen.every((s) => s.authorization === `Bearer ${TOKEN}`)).toBe(true);
   });
 
   it('sends it as gRPC metadata on every call, the watch stream included', async () => {
     const { url, seen } = await grpcStandIn();
-    const session = createSession({ server: url, token: TOKEN });
-    try {
-      await session.kinds();
-      await session.operation(NAME).get();
-      await session.operation(NAME).wait();
-    } finally {
-      await session.close();
-    }
+    await callEach(url);
     expect(seen).toEqual([
       { method: 'ListKinds', authorization: `Bearer ${TOKEN}` },
       { method: 'GetOperation', authorization: `Bearer ${TOKEN}` },

@@ -10,18 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession, LroError, type Operation, type Session } from '../../src/client/index.js';
 import { eventually } from '../helpers/eventually.js';
 import { untilDone, untilRunning } from '../helpers/operations.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { serverUrl, useTestServer, WIRES } from './wires.js';
 
-let t: TestServer;
-
-beforeAll(async () => {
-  t = await startTestServer();
-});
-afterAll(async () => {
-  await t?.close();
-});
-
-const url = (transport: 'http' | 'grpc') => (transport === 'http' ? t.http : `grpc://${t.grpcAddress}`);
+const server = useTestServer();
 
 /** Four steps far enough apart that the server's 50 ms coalescing keeps each one. */
 const STEPS = { seconds: 2, steps: 4 };
@@ -30,10 +21,10 @@ function percents(ops: Operation[]): number[] {
   return ops.map((o) => o.metadata.progressPercent);
 }
 
-describe.each(['http', 'grpc'] as const)('watching over %s', (transport) => {
+describe.each(WIRES)('watching over %s', (transport) => {
   let session: Session;
   beforeAll(() => {
-    session = createSession({ server: url(transport) });
+    session = createSession({ server: serverUrl(server(), transport) });
   });
   afterAll(() => session?.close());
 
@@ -72,11 +63,11 @@ describe.each(['http', 'grpc'] as const)('watching over %s', (transport) => {
       }
     })();
     await expect(watching).rejects.toThrow();
-    expect((await untilDone(t.grpc, aborted.name)).error?.code).toBe(1);
+    expect((await untilDone(server().grpc, aborted.name)).error?.code).toBe(1);
 
     const left = await session.start('demo.sleep', { seconds: 60 });
     for await (const o of left.watch({ cancelOnDisconnect: true })) if (o.metadata.state === 'RUNNING') break;
-    expect((await untilDone(t.grpc, left.name)).error?.code).toBe(1);
+    expect((await untilDone(server().grpc, left.name)).error?.code).toBe(1);
   });
 
   it('cancelOnDisconnect on a kind that cannot be cancelled is UNIMPLEMENTED at once', async () => {
@@ -92,13 +83,13 @@ describe.each(['http', 'grpc'] as const)('watching over %s', (transport) => {
 
   it('an aborted wait ends on the wire: the server releases what it held for it', async () => {
     const op = await session.start('demo.sleep', { seconds: 60 });
-    await untilRunning(t.grpc, op.name);
+    await untilRunning(server().grpc, op.name);
     const controller = new AbortController();
     const waiting = op.wait({ signal: controller.signal });
-    await eventually(() => t.server.activeWaiters > 0);
+    await eventually(() => server().server.activeWaiters > 0);
     controller.abort();
     await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
-    await eventually(() => t.server.activeWaiters === 0);
+    await eventually(() => server().server.activeWaiters === 0);
     await op.cancel();
   });
 });

@@ -22,6 +22,7 @@ export interface Metadata {
   attempt: number;
   createTime: { seconds: string; nanos: number } | null;
   startTime: { seconds: string; nanos: number } | null;
+  updateTime: { seconds: string; nanos: number } | null;
   endTime: { seconds: string; nanos: number } | null;
 }
 

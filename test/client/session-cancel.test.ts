@@ -47,6 +47,17 @@ describe.each(WIRES)('a session over %s', (transport) => {
     expect(mine).toEqual([op.name]);
   });
 
+  it('a request id is bound to the session label: the same session id finds the operation again, another is a reuse', async () => {
+    const first = open();
+    const requestId = `resume-${transport}-${Date.now()}`;
+    const op = await first.start('demo.sleep', { seconds: 0 }, { requestId });
+    // A process that restarts with the same session id re-sends its start and gets the same operation.
+    const resumed = createSession({ server: serverUrl(server(), transport), id: first.id });
+    sessions.push(resumed);
+    expect((await resumed.start('demo.sleep', { seconds: 0 }, { requestId })).name).toBe(op.name);
+    await expect(open().start('demo.sleep', { seconds: 0 }, { requestId })).rejects.toMatchObject({ code: 6, reason: 'REQUEST_ID_REUSED' });
+  });
+
   it('cancel() with starts still in flight: when it resolves, none of them keeps running', async () => {
     const session = open();
     const running = await session.start('demo.sleep', { seconds: 60 });

@@ -1,10 +1,12 @@
 /**
  * The `lro` command as a process against a real server: every command, `--json`, `--help` everywhere, global
- * flags before or after the command, LRO_SERVER, both wires, plain progress lines when stdout is a pipe, and
+ * flags before or after the command, LRO_SERVER and LRO_TOKEN, both wires, plain progress lines when stdout is a pipe, and
  * the exit codes of API.md (0, 1, 10 + code: 11 cancelled, 14 not done in time, 15 not found, 22 cannot be
  * cancelled). Bad input gets a clear message and never a stack trace. Independent runs go in parallel: each
  * one starts a Node process.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { untilDone, untilRunning } from '../helpers/operations.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -174,6 +176,26 @@ describe('lro', () => {
     expect(notDone.stdout).toMatch(/FAILED_PRECONDITION OPERATION_NOT_DONE/);
   });
 
+  it('sends LRO_TOKEN (or --token) as authorization: Bearer', async () => {
+    const seen: Array<string | undefined> = [];
+    const standIn = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"kinds":[]}');
+    });
+    await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
+    const server = `http://127.0.0.1:${(standIn.address() as AddressInfo).port}`;
+    try {
+      const [fromEnv, fromFlag] = await Promise.all([
+        runLro(['kinds', '--json'], { LRO_SERVER: server, LRO_TOKEN: 'from-env' }),
+        runLro(['kinds', '--token', 'from-flag', '--server', server]),
+      ]);
+      expect([fromEnv.code, fromFlag.code]).toEqual([0, 0]);
+      expect(seen.sort()).toEqual(['Bearer from-env', 'Bearer from-flag']);
+    } finally {
+      await new Promise<void>((resolve) => standIn.close(() => resolve()));
+    }
+  });
+
   it('an unreachable server: UNAVAILABLE naming the address, exit 24, no stack trace', async () => {
     const probe = await startTestServer();
     const { http } = probe;
@@ -185,7 +207,7 @@ describe('lro', () => {
   });
 });
 
-describe('lro cancel --filter (waits for lro.v1.Batch on the server)', () => {
+describe('lro cancel --filter', () => {
   it('cancels every match, one line each', async () => {
     const label = `filter-${Date.now()}`;
     const a = await runLro(['start', 'demo.sleep', '--input', '{"seconds":600}', '--label', `batch=${label}`], { LRO_SERVER: t.http });

@@ -2,9 +2,7 @@
  * Sessions over both wires: the `session` label on everything a session starts, and `session.cancel()` with no
  * argument — starts still in flight when it is called, an operation whose start answer never arrived, waits
  * and watches aborted, a kind that cannot be cancelled reported as a row, other sessions untouched, and a
- * start called during the cancel sent after it.
- *
- * These wait for the server side of sessions: labels stored and filtered, lro.v1.Batch.
+ * start called during the cancel sent after it; and a request id bound to the session label.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSession, LroError, type Session } from '../../src/client/index.js';

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /** CLI entry: parse config once, build the server, listen, and shut down gracefully on SIGTERM/SIGINT. */
 import pino from 'pino';
 import { createServer } from './app.js';
@@ -25,7 +26,9 @@ async function main(): Promise<void> {
     process.stdout.write(usage());
     return;
   }
-  const logger = pino({ level: config.logLevel });
+  // Synchronous writes to stdout: with pino's buffered default, a closed stdout pipe (`lro-server | head`)
+  // made process.exit hang in the final flush, and the server ignored SIGTERM.
+  const logger = pino({ level: config.logLevel }, pino.destination({ dest: 1, sync: true }));
   const server = createServer({ ...config, logger });
   let stopRequestedAt: number | undefined;
   const stop = (signal: NodeJS.Signals) => {

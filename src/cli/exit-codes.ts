@@ -4,6 +4,7 @@
  */
 import { Code } from '../errors/code.js';
 import { LroError } from '../client/lro-error.js';
+import { Reason } from '../errors/reasons.js';
 
 export const EXIT_OK = 0;
 export const EXIT_USAGE = 1;
@@ -19,7 +20,7 @@ export function exitCodeForCode(code: number): number {
 }
 
 /** Errors the SDK finds in its arguments before calling anything are usage errors too. */
-const USAGE_REASONS = new Set(['INVALID_SERVER_URL', 'INVALID_TIMEOUT']);
+const USAGE_REASONS = new Set<string>([Reason.INVALID_SERVER_URL, Reason.INVALID_TIMEOUT]);
 
 export function exitCodeFor(err: unknown): number {
   if (err instanceof UsageError) return EXIT_USAGE;

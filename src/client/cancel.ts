@@ -9,6 +9,7 @@ import { isOperationName } from './names.js';
 import { decodeStatus, type WireStatus } from './operation-codec.js';
 import { retried, type SessionContext } from './session-context.js';
 import type { CancelResult } from './types.js';
+import { Reason } from '../errors/reasons.js';
 
 /** At most this many names per BatchCancelOperations call (the server's limit). */
 export const MAX_BATCH_NAMES = 1000;
@@ -30,7 +31,7 @@ function rowOf(name: string, status: WireStatus | null): CancelResult {
 }
 
 function invalidNameRow(name: string): CancelResult {
-  return row(name, Code.INVALID_ARGUMENT, 'INVALID_NAME', `${JSON.stringify(name.slice(0, 200))} is not an operation name ("operations/{id}")`);
+  return row(name, Code.INVALID_ARGUMENT, Reason.INVALID_NAME, `${JSON.stringify(name.slice(0, 200))} is not an operation name ("operations/{id}")`);
 }
 
 export async function cancelOne(ctx: SessionContext, name: string, signal: AbortSignal): Promise<CancelResult> {

@@ -2,6 +2,7 @@
 import { Code } from '../errors/code.js';
 import { parseDurationText } from '../proto/time.js';
 import { LroError } from './lro-error.js';
+import { Reason } from '../errors/reasons.js';
 
 export type Duration = number | string;
 
@@ -10,7 +11,7 @@ export function parseDuration(value: Duration, what = 'timeout'): number {
   const ms = parseDurationText(value);
   if (!Number.isFinite(ms) || ms < 0) {
     throw new LroError(Code.INVALID_ARGUMENT, `${what} ${JSON.stringify(value)} is not a duration (e.g. 500ms, 10s, 2m, 1h)`, {
-      reason: 'INVALID_TIMEOUT',
+      reason: Reason.INVALID_TIMEOUT,
       metadata: { [what]: String(value) },
     });
   }

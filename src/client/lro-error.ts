@@ -9,6 +9,7 @@
  */
 import { Code, codeName, isCode, type CodeName, type CodeNumber } from '../errors/code.js';
 import type { OperationError } from './types.js';
+import { Reason } from '../errors/reasons.js';
 
 export interface LroErrorOptions {
   reason?: string;
@@ -43,7 +44,7 @@ export class LroError extends Error {
     this.metadata = Object.freeze({ ...(options.metadata ?? {}) });
     if (options.operation !== undefined) this.operation = options.operation;
     this.retryable = TRANSIENT.has(this.code);
-    const notProcessed = this.reason === 'CANCELLED_BEFORE_START' || this.metadata.processed === 'false';
+    const notProcessed = this.reason === Reason.CANCELLED_BEFORE_START || this.metadata.processed === 'false';
     this.safeToResubmit = notProcessed || (options.operation === undefined && REJECTED.has(this.code));
   }
 
@@ -63,7 +64,7 @@ export class LroError extends Error {
    */
   static from(err: unknown): LroError {
     if (err instanceof LroError) return err;
-    if (isAbort(err)) return new LroError(Code.CANCELLED, 'the call was aborted', { reason: 'ABORTED', cause: err });
+    if (isAbort(err)) return new LroError(Code.CANCELLED, 'the call was aborted', { reason: Reason.ABORTED, cause: err });
     if (err instanceof Error) {
       const e = err as Error & GaxErrorFields;
       if (typeof e.code === 'number' && isCode(e.code)) {
@@ -72,7 +73,7 @@ export class LroError extends Error {
         return new LroError(e.code, message, { reason: e.reason, domain: e.domain, metadata: e.errorInfoMetadata, cause: err });
       }
       const network = networkCause(e);
-      if (network) return new LroError(Code.UNAVAILABLE, network, { reason: 'CONNECTION_FAILED', cause: err });
+      if (network) return new LroError(Code.UNAVAILABLE, network, { reason: Reason.CONNECTION_FAILED, cause: err });
       return new LroError(Code.UNKNOWN, e.message || String(err), { cause: err });
     }
     return new LroError(Code.UNKNOWN, typeof err === 'string' ? err : 'unknown error', { cause: err });
@@ -107,7 +108,7 @@ function networkCause(err: Error): string | undefined {
 
 /** The reason an aborted call rejects with, when the caller's signal carries none of its own. */
 export function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new LroError(Code.CANCELLED, 'the call was aborted', { reason: 'ABORTED' });
+  return signal.reason ?? new LroError(Code.CANCELLED, 'the call was aborted', { reason: Reason.ABORTED });
 }
 
 /**
@@ -116,6 +117,6 @@ export function abortReason(signal: AbortSignal): unknown {
  */
 export function isMissingMethod(err: unknown): boolean {
   if (!(err instanceof LroError)) return false;
-  if (err.code === Code.UNIMPLEMENTED) return err.reason !== 'CANCELLATION_NOT_SUPPORTED';
-  return err.code === Code.NOT_FOUND && err.reason === 'ROUTE_NOT_FOUND';
+  if (err.code === Code.UNIMPLEMENTED) return err.reason !== Reason.CANCELLATION_NOT_SUPPORTED;
+  return err.code === Code.NOT_FOUND && err.reason === Reason.ROUTE_NOT_FOUND;
 }

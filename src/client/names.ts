@@ -1,6 +1,7 @@
 /** Resource names the SDK accepts, checked before anything is sent (as the server checks them). */
 import { Code } from '../errors/code.js';
 import { LroError } from './lro-error.js';
+import { Reason } from '../errors/reasons.js';
 
 const SEGMENT = /^[A-Za-z0-9._~-]{1,128}$/;
 const KIND = /^[a-z][a-z0-9._-]{0,62}$/;
@@ -14,7 +15,7 @@ export function checkOperationName(name: unknown): string {
   if (typeof name === 'string' && isOperationName(name)) return name;
   const shown = typeof name === 'string' ? JSON.stringify(name.slice(0, 200)) : String(name);
   throw new LroError(Code.INVALID_ARGUMENT, `${shown} is not an operation name ("operations/{id}")`, {
-    reason: 'INVALID_NAME',
+    reason: Reason.INVALID_NAME,
     metadata: { name: String(name) },
   });
 }
@@ -24,7 +25,7 @@ export function kindName(kind: string): string {
   const bare = kind.startsWith('kinds/') ? kind.slice('kinds/'.length) : kind;
   if (!KIND.test(bare)) {
     throw new LroError(Code.INVALID_ARGUMENT, `${JSON.stringify(kind)} is not a kind name (e.g. "demo.sleep" or "kinds/demo.sleep")`, {
-      reason: 'INVALID_NAME',
+      reason: Reason.INVALID_NAME,
       metadata: { kind },
     });
   }

@@ -1,6 +1,7 @@
 /** The server URL picks the transport: `http://`, `https://` → HTTP/JSON; `grpc://`, `grpcs://` (TLS) → gRPC. */
 import { Code } from '../errors/code.js';
 import { LroError } from './lro-error.js';
+import { Reason } from '../errors/reasons.js';
 
 export interface ServerAddress {
   /** The URL as given, without a trailing slash: used in messages. */
@@ -20,7 +21,7 @@ const SCHEMES: Record<string, { transport: 'http' | 'grpc'; tls: boolean; port: 
 };
 
 function invalid(text: string, why: string): LroError {
-  return new LroError(Code.INVALID_ARGUMENT, `server ${JSON.stringify(text)} ${why}`, { reason: 'INVALID_SERVER_URL', metadata: { server: text } });
+  return new LroError(Code.INVALID_ARGUMENT, `server ${JSON.stringify(text)} ${why}`, { reason: Reason.INVALID_SERVER_URL, metadata: { server: text } });
 }
 
 export function parseServerUrl(text: string): ServerAddress {

@@ -28,6 +28,7 @@ import { parseServerUrl } from './server-url.js';
 import { callSignal, retried, type SessionContext } from './session-context.js';
 import type { Transport } from './transport.js';
 import type { CancelResult, Kind, Operation } from './types.js';
+import { Reason } from '../errors/reasons.js';
 
 export interface SessionOptions {
   /** `http://host:port` or `https://…` (HTTP/JSON), `grpc://host:port` or `grpcs://…` (gRPC). */
@@ -126,7 +127,7 @@ export function createSession(options: SessionOptions): Session {
     closed: closer.signal,
     waitScope: () => waits.signal,
     ensureOpen() {
-      if (closer.signal.aborted) throw new LroError(Code.FAILED_PRECONDITION, 'the session is closed', { reason: 'SESSION_CLOSED' });
+      if (closer.signal.aborted) throw new LroError(Code.FAILED_PRECONDITION, 'the session is closed', { reason: Reason.SESSION_CLOSED });
     },
   };
 
@@ -155,7 +156,7 @@ export function createSession(options: SessionOptions): Session {
   async function cancelAll(signal: AbortSignal): Promise<CancelResult[]> {
     const aborted = waits;
     waits = new AbortController();
-    aborted.abort(new LroError(Code.CANCELLED, `session ${id} was cancelled`, { reason: 'SESSION_CANCELLED' }));
+    aborted.abort(new LroError(Code.CANCELLED, `session ${id} was cancelled`, { reason: Reason.SESSION_CANCELLED }));
     let release!: () => void;
     const running = new Promise<void>((resolve) => (release = resolve));
     runningCancels.add(running);
@@ -164,7 +165,7 @@ export function createSession(options: SessionOptions): Session {
       const add = (results: CancelResult[]) => {
         for (const r of results) {
           // Done before its cancel arrived: not one of the operations that were not done.
-          if (r.reason === 'OPERATION_ALREADY_DONE') continue;
+          if (r.reason === Reason.OPERATION_ALREADY_DONE) continue;
           if (!rows.has(r.name)) rows.set(r.name, r);
         }
       };
@@ -222,7 +223,7 @@ export function createSession(options: SessionOptions): Session {
 
     async close() {
       if (closer.signal.aborted) return;
-      closer.abort(new LroError(Code.CANCELLED, `session ${id} was closed`, { reason: 'SESSION_CLOSED' }));
+      closer.abort(new LroError(Code.CANCELLED, `session ${id} was closed`, { reason: Reason.SESSION_CLOSED }));
       transport.close();
     },
   };

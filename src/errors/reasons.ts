@@ -56,6 +56,15 @@ export const Reason = {
   BAD_REQUEST: 'BAD_REQUEST',
   INVALID_TIMEOUT_HEADER: 'INVALID_TIMEOUT_HEADER',
 
+  // The client SDK and the `lro` command (client-side causes, never sent by the server).
+  /** The caller aborted the call (its AbortSignal fired). */
+  ABORTED: 'ABORTED',
+  /** The server could not be reached (connection refused, reset, DNS). */
+  CONNECTION_FAILED: 'CONNECTION_FAILED',
+  INVALID_SERVER_URL: 'INVALID_SERVER_URL',
+  SESSION_CLOSED: 'SESSION_CLOSED',
+  SESSION_CANCELLED: 'SESSION_CANCELLED',
+
   // The server itself.
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
   /** Anything that is not an ApiError: the client gets a generic message, the log gets the cause. */

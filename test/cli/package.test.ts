@@ -140,7 +140,7 @@ export const make = createServer;
     const files = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path);
     for (const needed of [
       'dist/src/cli/lro.js',
-      'dist/src/cli/lro-server.js',
+      'dist/src/main.js',
       'dist/src/main.js',
       'dist/src/client/index.js',
       'dist/src/client/index.d.ts',

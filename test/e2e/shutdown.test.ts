@@ -3,8 +3,11 @@
  * reason (not a cancel) and its operation runs again after a restart; a kind that cannot be cancelled
  * (demo.purge) is not interrupted: the server waits for it, past the grace, and its result is kept.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, constants, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { REPO_ROOT } from '../helpers/child-server.js';
 import { cliServers, type CliServer } from '../helpers/cli-servers.js';
 import { eventually } from '../helpers/eventually.js';
 import { metadataOf } from '../helpers/grpc-client.js';
@@ -82,5 +85,41 @@ describe('a kind that cannot be cancelled, across SIGTERM', () => {
     expect(timestampMs(md.endTime)).toBeGreaterThanOrEqual(signalAt);
     expect(timestampMs(md.endTime)).toBeLessThanOrEqual(stoppedAt);
     expect(await second.child.stop('SIGTERM')).toBe(0);
+  });
+});
+
+describe('a closed stdout', () => {
+  it('does not keep the server from stopping on SIGTERM (`lro-server | head -c 50`)', async () => {
+    // A real pipe (a FIFO), as a shell makes one: stdio 'pipe' in Node is a socket pair, which behaves otherwise.
+    const fifo = dir.file('stdout.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writer = openSync(fifo, 'w');
+    const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LRO_')));
+    const proc = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(REPO_ROOT, 'src', 'main.ts'), '--http-port', '0', '--grpc-port', '0', '--store', 'sqlite::memory:'],
+      { cwd: REPO_ROOT, env: cleanEnv, stdio: ['ignore', writer, 'ignore'] },
+    );
+    closeSync(writer);
+    const exited = new Promise<number | string>((resolve) => proc.on('exit', (code, sig) => resolve(code ?? sig ?? -1)));
+    try {
+      // Read the first 50 bytes of the listening line, then go away as `head -c 50` does.
+      let got = 0;
+      await eventually(() => {
+        try {
+          got += readSync(reader, Buffer.alloc(50 - got));
+        } catch {
+          // EAGAIN: nothing written yet
+        }
+        return got >= 50;
+      }, { timeoutMs: 60_000 });
+      closeSync(reader);
+      proc.kill('SIGTERM');
+      const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running 20 s after SIGTERM'), 20_000))]);
+      expect(code).toBe(0);
+    } finally {
+      proc.kill('SIGKILL');
+    }
   });
 });

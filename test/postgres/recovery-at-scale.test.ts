@@ -17,7 +17,7 @@ import { kinds } from './fixtures/crash-kinds.js';
 import { startChildInstance, startInstance, type ChildInstance } from './instances.js';
 
 const TOTAL = 2_000;
-const LEASE_MS = 2_000;
+const LEASE_MS = 3_000;
 
 describe.skipIf(!(await postgresAvailable()))('crash of an instance holding 2,000 running operations', () => {
   let schema: FreshSchema | undefined;
@@ -42,7 +42,7 @@ describe.skipIf(!(await postgresAvailable()))('crash of an instance holding 2,00
       '--store', schema.url,
       '--concurrency', String(TOTAL),
       '--lease', `${LEASE_MS}ms`,
-      '--heartbeat', '500ms',
+      '--heartbeat', '600ms',
       '--poll', '100ms',
       '--kinds', 'test/postgres/fixtures/crash-kinds.ts',
     ]);
@@ -56,7 +56,7 @@ describe.skipIf(!(await postgresAvailable()))('crash of an instance holding 2,00
       instanceId: 'survivor',
       concurrency: TOTAL,
       leaseMs: LEASE_MS,
-      heartbeatMs: 500,
+      heartbeatMs: 600,
       kinds,
       demoKinds: false,
     });
@@ -67,7 +67,11 @@ describe.skipIf(!(await postgresAvailable()))('crash of an instance holding 2,00
 
     const all = await store.list({ filter: null, beforeId: null, limit: TOTAL + 1 });
     expect(all).toHaveLength(TOTAL);
-    for (const r of all) expect(r).toMatchObject({ state: 'RUNNING', attempt: 2, leaseOwner: 'survivor' });
+    // Attempt 2, or later if a loaded machine stalled the child past its lease before the crash (it then
+    // stopped and re-ran its own attempts): what matters is that each runs once, on the survivor.
+    for (const r of all) expect(r).toMatchObject({ state: 'RUNNING', leaseOwner: 'survivor' });
+    expect(all.every((r) => r.attempt >= 2)).toBe(true);
+    expect(survivor.server.runner.runningIds().sort()).toEqual(all.map((r) => r.id).sort());
     console.log(`recovery: all ${TOTAL} operations running again on the survivor ${Math.round(recoveredMs)} ms after SIGKILL (lease ${LEASE_MS} ms)`);
   });
 });

@@ -21,8 +21,22 @@ export function fromStruct(struct: StructMessage | null | undefined): JsonObject
   return out;
 }
 
+/**
+ * Which member of Value's oneof is set: `kind` when the message was decoded (with defaults, every member
+ * has a value, so only `kind` tells); otherwise the one member present, as in objects built in code.
+ */
+function kindOf(v: ValueMessage): string | undefined {
+  if (v.kind) return v.kind;
+  if (v.numberValue !== undefined) return 'numberValue';
+  if (v.stringValue !== undefined) return 'stringValue';
+  if (v.boolValue !== undefined) return 'boolValue';
+  if (v.structValue) return 'structValue';
+  if (v.listValue) return 'listValue';
+  return undefined;
+}
+
 function fromValue(v: ValueMessage): JsonValue {
-  switch (v.kind) {
+  switch (kindOf(v)) {
     case 'numberValue':
       return v.numberValue ?? 0;
     case 'stringValue':
@@ -45,10 +59,10 @@ export function toStruct(object: JsonObject): StructMessage {
 }
 
 function toValue(v: JsonValue): ValueMessage {
-  if (v === null || v === undefined) return { nullValue: 'NULL_VALUE' };
-  if (typeof v === 'number') return { numberValue: v };
-  if (typeof v === 'string') return { stringValue: v };
-  if (typeof v === 'boolean') return { boolValue: v };
-  if (Array.isArray(v)) return { listValue: { values: v.map(toValue) } };
-  return { structValue: toStruct(v) };
+  if (v === null || v === undefined) return { nullValue: 'NULL_VALUE', kind: 'nullValue' };
+  if (typeof v === 'number') return { numberValue: v, kind: 'numberValue' };
+  if (typeof v === 'string') return { stringValue: v, kind: 'stringValue' };
+  if (typeof v === 'boolean') return { boolValue: v, kind: 'boolValue' };
+  if (Array.isArray(v)) return { listValue: { values: v.map(toValue) }, kind: 'listValue' };
+  return { structValue: toStruct(v), kind: 'structValue' };
 }

@@ -44,9 +44,15 @@ export async function runCleanup(scope: CleanupScope = 'run'): Promise<void> {
   return running;
 }
 
+let interrupted = false;
+
+/** Whether a signal stopped the run (failures after it are its echo, not news). */
+export function wasInterrupted(): boolean {
+  return interrupted;
+}
+
 /** On the first SIGINT/SIGTERM: clean up, then exit 130/143. A second signal exits at once. */
 export function cleanupOnSignals(): void {
-  let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) process.exit(1);
     interrupted = true;

@@ -122,7 +122,8 @@ export function int(n: number): string {
   return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—';
 }
 
-/** Milliseconds with two decimals below 10, else one. */
+/** Milliseconds with two decimals below 10, one below 1,000, else seconds. */
 export function ms(n: number): string {
-  return Number.isFinite(n) ? `${n < 10 ? n.toFixed(2) : n.toFixed(1)} ms` : '—';
+  if (!Number.isFinite(n)) return '—';
+  return n < 10 ? `${n.toFixed(2)} ms` : n < 1000 ? `${n.toFixed(1)} ms` : `${(n / 1000).toFixed(2)} s`;
 }

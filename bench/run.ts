@@ -7,7 +7,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkAvailability, loud } from './availability.js';
-import { cleanupOnSignals, runCleanup } from './cleanup.js';
+import { cleanupOnSignals, runCleanup, wasInterrupted } from './cleanup.js';
 import { poolHelpers } from './hosts.js';
 import { describeMachine } from './machine.js';
 import { parseOptions, USAGE, type ScenarioName } from './options.js';
@@ -68,6 +68,7 @@ async function main(): Promise<number> {
     try {
       await SCENARIO_RUNNERS[name]({ options, results, availability, log: (m) => log(`${name}: ${m}`) });
     } catch (err) {
+      if (wasInterrupted()) await new Promise(() => {}); // the signal handler cleans up and exits
       failed++;
       const message = err instanceof Error ? err.message : String(err);
       log(`${name} FAILED: ${err instanceof Error ? err.stack : message}`);

@@ -2,7 +2,7 @@
 import { loud, type Availability } from './availability.js';
 import type { BenchOptions } from './options.js';
 import { freshSchema, tempSqliteStore } from './resources.js';
-import type { Results } from './results.js';
+import { addSkipped, type Results } from './results.js';
 import { median } from './stats.js';
 
 export interface ScenarioContext {
@@ -17,11 +17,15 @@ export type Scenario = (ctx: ScenarioContext) => Promise<void>;
 
 export type StoreName = 'sqlite' | 'postgres';
 
-/** The stores this run measures: the ones asked for, less PostgreSQL when it is not there (said loudly). */
-export function storesToMeasure(ctx: ScenarioContext, scenario: string): StoreName[] {
+/**
+ * The stores this run measures: the ones asked for, less PostgreSQL when it is not there, which is said
+ * loudly and leaves its goals (`postgresGoals`: key, goal text, goal number) in the table as not measured.
+ */
+export function storesToMeasure(ctx: ScenarioContext, scenario: string, postgresGoals: [string, string, number][] = []): StoreName[] {
   return ctx.options.stores.filter((s) => {
     if (s === 'postgres' && ctx.availability.postgresProblem) {
       loud(`${scenario} on PostgreSQL: ${ctx.availability.postgresProblem}`);
+      for (const [key, goal, goalValue] of postgresGoals) addSkipped(ctx.results, { scenario, key, goal, goalValue, why: ctx.availability.postgresProblem });
       return false;
     }
     return true;

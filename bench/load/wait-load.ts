@@ -10,12 +10,40 @@ interface Answer {
   at: number;
   status: number;
   done: boolean;
+  /** Why there was no answer (status 0). */
+  error?: string;
 }
 
 let answers: Promise<Answer>[] = [];
 
-function waitOnce(agent: http.Agent, base: URL, name: string, timeout: string): Promise<Answer> {
+/**
+ * At most this many connections are being set up at once. Thousands of simultaneous SYNs overflow the
+ * server's accept backlog (511 in Node), and the dropped ones retry after 1, 3, 7… seconds: the calls
+ * would then arrive over minutes instead of being all pending at once.
+ */
+const CONNECTING = 400;
+let connecting = 0;
+const queue: (() => void)[] = [];
+const connectSlot = () =>
+  new Promise<void>((resolve) => {
+    if (connecting < CONNECTING) {
+      connecting++;
+      resolve();
+    } else queue.push(resolve);
+  });
+const releaseSlot = () => {
+  const next = queue.shift();
+  if (next) next();
+  else connecting--;
+};
+
+async function waitOnce(agent: http.Agent, base: URL, name: string, timeout: string): Promise<Answer> {
+  await connectSlot();
   return new Promise((resolve) => {
+    let released = false;
+    const release = () => {
+      if (!released) (released = true), releaseSlot();
+    };
     const body = JSON.stringify({ timeout });
     const req = http.request(
       { agent, host: base.hostname, port: base.port, method: 'POST', path: `/v1/${name}:wait`, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
@@ -34,7 +62,11 @@ function waitOnce(agent: http.Agent, base: URL, name: string, timeout: string): 
         });
       },
     );
-    req.on('error', () => resolve({ at: wallMs(), status: 0, done: false }));
+    req.on('socket', (socket) => socket.once('connect', release));
+    req.on('error', (err) => {
+      release();
+      resolve({ at: wallMs(), status: 0, done: false, error: err.message });
+    });
     req.end(body);
   });
 }

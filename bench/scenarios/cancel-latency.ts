@@ -41,7 +41,7 @@ function summarize(runs: Latency[]) {
 
 export const cancelLatency: Scenario = async (ctx) => {
   const { options, results, availability } = ctx;
-  const stores = storesToMeasure(ctx, 'cancel-latency');
+  const stores = storesToMeasure(ctx, 'cancel-latency', [['cancel-latency.postgres-two-instances.p99', '≤ 25 ms', 25]]);
   const n = options.cancelOps;
   const runners = { concurrency: n + options.concurrency, logLevel: options.logLevel, kinds: ['bench.poll'] };
   const measured: Record<string, unknown> = {};

@@ -13,7 +13,11 @@ export const listScale: Scenario = async (ctx) => {
   const { options, results } = ctx;
   const samples = options.smoke ? 20 : 200;
   const measured: Record<string, unknown> = {};
-  for (const store of storesToMeasure(ctx, 'list-scale')) {
+  const stores = storesToMeasure(ctx, 'list-scale', [
+    ['list-scale.postgres.p99', '≤ 20 ms', 20],
+    ['list-scale.postgres.deep-vs-first', '≤ 1.5×', 1.5],
+  ]);
+  for (const store of stores) {
     const host = await startServerHost(`list-${store}`, options.profile);
     try {
       const spec = await freshStore(ctx, store, 'list');

@@ -8,19 +8,19 @@ import { loud } from '../availability.js';
 import { startServerHost } from '../hosts.js';
 import type { HoldStart } from '../bench-kinds.js';
 import { serverDefaults } from '../lro-adapter.js';
-import { addInfo, addValue, int } from '../results.js';
+import { addSkipped, addValue, int } from '../results.js';
 import { freshStore, type Scenario } from '../scenario.js';
 import { sleep, wallMs } from '../stats.js';
 
 export const recovery: Scenario = async (ctx) => {
   const { options, results, availability } = ctx;
+  const leaseMs = options.leaseMs || (await serverDefaults()).leaseMs;
   if (availability.postgresProblem) {
     loud(`recovery needs PostgreSQL: ${availability.postgresProblem}`);
-    addInfo(results, { scenario: 'recovery', figure: `not measured: ${availability.postgresProblem}` });
+    addSkipped(results, { scenario: 'recovery', key: 'recovery', goal: `≤ ${leaseMs + 1000} ms`, goalValue: leaseMs + 1000, why: availability.postgresProblem });
     return;
   }
   const n = options.recoveryOps;
-  const leaseMs = options.leaseMs || (await serverDefaults()).leaseMs;
   const instance = (id: string) => ({
     concurrency: n + options.concurrency,
     logLevel: options.logLevel,

@@ -46,7 +46,10 @@ async function ours(ctx: ScenarioContext, host: Helper, starter: Helper, store: 
 
 export const throughput: Scenario = async (ctx) => {
   const { options, availability, results } = ctx;
-  const stores = storesToMeasure(ctx, 'throughput');
+  const stores = storesToMeasure(ctx, 'throughput', [
+    ['throughput.postgres.in-process', '≥ 10×', 10],
+    ['throughput.postgres.http', '≥ 10×', 10],
+  ]);
   const [host, starter, peer] = await Promise.all([
     startServerHost('throughput-server', options.profile),
     startLoadHelper('throughput-client', 'start-load'),

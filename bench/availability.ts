@@ -15,6 +15,8 @@ export interface Availability {
   redisProblem?: string;
   /** BullMQ 6 needs ioredis (or node-redis) beside it; it ships neither. */
   bullmqProblem?: string;
+  /** The same in a few words, for a table cell. */
+  bullmqShort?: string;
 }
 
 export async function checkAvailability(postgresUrl: string, redisUrl: string): Promise<Availability> {
@@ -29,8 +31,11 @@ export async function checkAvailability(postgresUrl: string, redisUrl: string): 
       (err: Error) => (result.redisProblem = `Redis is not reachable at ${redisUrl}: ${err.message || (err as { code?: string }).code}`),
     ),
   ]);
-  if (result.redisProblem) result.bullmqProblem = result.redisProblem;
-  else if (!redisDriverInstalled()) {
+  if (result.redisProblem) {
+    result.bullmqProblem = result.redisProblem;
+    result.bullmqShort = 'Redis not reachable';
+  } else if (!redisDriverInstalled()) {
+    result.bullmqShort = 'its Redis driver ioredis is not installed';
     result.bullmqProblem =
       'BullMQ 6 cannot talk to Redis here: its Redis driver (the optional peer dependency `ioredis`) is not installed; add ioredis to devDependencies';
   }

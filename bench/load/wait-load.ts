@@ -15,6 +15,7 @@ interface Answer {
 }
 
 let answers: Promise<Answer>[] = [];
+const counts = { sent: 0, connected: 0, answered: 0, errors: {} as Record<string, number>, firstAnswer: '' };
 
 /**
  * At most this many connections are being set up at once. Thousands of simultaneous SYNs overflow the
@@ -37,21 +38,26 @@ const releaseSlot = () => {
   else connecting--;
 };
 
-async function waitOnce(agent: http.Agent, base: URL, name: string, timeout: string): Promise<Answer> {
+async function waitOnce(agent: http.Agent, base: URL, name: string, timeout: string, localAddress: string): Promise<Answer> {
   await connectSlot();
   return new Promise((resolve) => {
     let released = false;
     const release = () => {
-      if (!released) (released = true), releaseSlot();
+      if (released) return;
+      released = true;
+      releaseSlot();
     };
+    counts.sent++;
     const body = JSON.stringify({ timeout });
     const req = http.request(
-      { agent, host: base.hostname, port: base.port, method: 'POST', path: `/v1/${name}:wait`, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      { agent, localAddress, host: base.hostname, port: base.port, method: 'POST', path: `/v1/${name}:wait`, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
       (res) => {
+        counts.answered++;
         let text = '';
         res.setEncoding('utf8').on('data', (c: string) => (text += c));
         res.on('end', () => {
           const at = wallMs();
+          counts.firstAnswer ||= `${res.statusCode} ${text.slice(0, 300)}`;
           let done = false;
           try {
             done = (JSON.parse(text) as { done?: boolean }).done === true;
@@ -62,8 +68,14 @@ async function waitOnce(agent: http.Agent, base: URL, name: string, timeout: str
         });
       },
     );
-    req.on('socket', (socket) => socket.once('connect', release));
+    req.on('socket', (socket) =>
+      socket.once('connect', () => {
+        counts.connected++;
+        release();
+      }),
+    );
     req.on('error', (err) => {
+      counts.errors[err.message] = (counts.errors[err.message] ?? 0) + 1;
       release();
       resolve({ at: wallMs(), status: 0, done: false, error: err.message });
     });
@@ -75,12 +87,17 @@ serveCalls({
   reset() {
     answers = [];
   },
+  /** How far the calls got: for a failure message that says why. */
+  status: () => counts,
   /** Sends `perName` Waits on each name; resolves once all are sent (not answered). */
   open(p: { http: string; names: string[]; perName: number; timeout: string }) {
     const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+    // A source address of this process's own in 127/8: its 10,000 connections (and whatever else on the
+    // machine talks to loopback) then never run short of ephemeral ports towards the one server port.
+    const localAddress = `127.${1 + (process.pid % 250)}.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 1}`;
     const base = new URL(p.http);
     answers = [];
-    for (let i = 0; i < p.perName; i++) for (const name of p.names) answers.push(waitOnce(agent, base, name, p.timeout));
+    for (let i = 0; i < p.perName; i++) for (const name of p.names) answers.push(waitOnce(agent, base, name, p.timeout, localAddress));
     return answers.length;
   },
   /** Every answer's arrival time, status and whether it said done. */

@@ -56,6 +56,9 @@ export async function pgbossCancel(p: { url: string; schema: string; ops: number
     await boss.createQueue(name);
     let running = 0;
     let release = false;
+    // All queued before the worker starts, so its first fetch takes every one: it fetches again only
+    // when the whole batch has finished, which these never do until released.
+    const ids = (await Promise.all(Array.from({ length: p.ops }, () => boss.send(name, {})))).filter((id): id is string => !!id);
     await boss.work(name, { batchSize: p.ops, pollingIntervalSeconds: 0.5 }, (jobs) =>
       Promise.allSettled(
         jobs.map(async () => {
@@ -64,7 +67,6 @@ export async function pgbossCancel(p: { url: string; schema: string; ops: number
         }),
       ),
     );
-    const ids = (await Promise.all(Array.from({ length: p.ops }, () => boss.send(name, {})))).filter((id): id is string => !!id);
     const deadline = performance.now() + 30_000;
     while (running < p.ops) {
       if (performance.now() > deadline) throw new Error(`only ${running} of ${p.ops} pg-boss jobs started`);

@@ -91,7 +91,7 @@ export const cancelLatency: Scenario = async (ctx) => {
     if (stores.includes('sqlite')) {
       if (availability.bullmqProblem) {
         loud(`BullMQ: ${availability.bullmqProblem}`);
-        addInfo(results, { scenario: 'cancel-latency', figure: `BullMQ worker.cancelJob: not measured (${availability.bullmqProblem})` });
+        addInfo(results, { scenario: 'cancel-latency', figure: `BullMQ worker.cancelJob: not measured (${availability.bullmqShort})` });
       } else {
         const prefix = await freshRedisPrefix(options.redisUrl);
         const runs = await repeat(options.reps, () => peer.call<{ p50: number; p99: number }>('bullmqCancel', { redisUrl: options.redisUrl, prefix, ops: n }));

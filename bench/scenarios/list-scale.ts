@@ -33,7 +33,7 @@ export const listScale: Scenario = async (ctx) => {
       measured[store] = { rows: options.listRows, deepPage: options.listDeepPage, samples, seedMs, byFilter };
       const all = Object.values(byFilter);
       const worstP99 = Math.max(...all.flatMap((l) => [l.first.p99, l.deep.p99]));
-      const worstRatio = Math.max(...all.map((l) => l.deep.p50 / l.first.p50));
+      const [worstFilter, worst] = Object.entries(byFilter).sort(([, a], [, b]) => b.deep.p50 / b.first.p50 - a.deep.p50 / a.first.p50)[0]!;
       const detail = Object.entries(byFilter)
         .map(([f, l]) => `${f}: first ${ms(l.first.p99)}, deep ${ms(l.deep.p99)}`)
         .join('; ');
@@ -42,9 +42,9 @@ export const listScale: Scenario = async (ctx) => {
       addRatio(results, {
         scenario: 'list-scale',
         key: `list-scale.${store}.deep-vs-first`,
-        figure: `${store}: page ${int(options.listDeepPage)} p50 (worst filter) ${ms(Math.max(...all.map((l) => l.deep.p50)))}`,
-        baseline: `first page p50 ${ms(Math.min(...all.map((l) => l.first.p50)))}`,
-        ratio: worstRatio,
+        figure: `${store}: page ${int(options.listDeepPage)} p50 ${ms(worst.deep.p50)} (filter ${worstFilter}, the worse ratio of the two)`,
+        baseline: `first page p50 ${ms(worst.first.p50)}`,
+        ratio: worst.deep.p50 / worst.first.p50,
         goal: 1.5,
         atMost: true,
       });

@@ -66,6 +66,7 @@ export const recovery: Scenario = async (ctx) => {
       value: recoveredMs, broken: lost + twice + wrong > 0,
       unit: 'ms',
       goal: leaseMs + 1000,
+      goalText: `≤ lease + 1 s`,
     });
   } finally {
     await Promise.all([victim.stop(), survivor.stop()]);

@@ -36,11 +36,15 @@ async function acquire(name: string, script: string, options: HelperOptions, res
   };
 }
 
-/** Our server's process. With `profile`, node --cpu-prof writes bench/profiles/<name>-<time>.cpuprofile when it exits. */
+/**
+ * Our server's process. With `profile`, node --cpu-prof writes into bench/profiles/<name>-<time>/ when it
+ * exits: one file per thread (tsx's module loader has a thread of its own); the largest is the server's.
+ */
 export function startServerHost(name: string, profile: boolean): Promise<Helper> {
   if (!profile) return acquire(name, './server-host.ts', {}, 'close');
-  mkdirSync(PROFILES_DIR, { recursive: true });
-  const nodeArgs = ['--cpu-prof', '--cpu-prof-dir', PROFILES_DIR, '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`];
+  const dir = `${PROFILES_DIR}${name}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  mkdirSync(dir, { recursive: true });
+  const nodeArgs = ['--cpu-prof', '--cpu-prof-dir', dir];
   return startHelper(name, './server-host.ts', { nodeArgs });
 }
 

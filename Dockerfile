@@ -1,5 +1,6 @@
-# lro-server: the same `src/main.ts` that `npm start` runs, configured by the LRO_* environment variables.
-FROM node:20-bookworm-slim
+# lro-server, built in one stage and run from a second that has no dev dependencies, TypeScript or compilers:
+# the compiled `dist/src/main.js` (what the `lro-server` bin runs), configured by the LRO_* environment variables.
+FROM node:20-bookworm-slim AS build
 
 # better-sqlite3 (the embedded store) compiles from source when no prebuilt binary fits.
 RUN apt-get update \
@@ -8,12 +9,24 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Dev dependencies included: tsx runs the TypeScript sources directly, as `npm start` does.
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.build.json ./
 COPY protos ./protos
 COPY src ./src
-RUN mkdir -p /app/data && chown node:node /app/data
+# Compile, then drop the dev dependencies; the native module built above stays for the runtime stage.
+RUN npm run build \
+ && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/protos ./protos
+# The `lro` command too, for `docker compose exec lro-1 lro kinds`.
+RUN ln -s /app/dist/src/cli/lro.js /usr/local/bin/lro \
+ && mkdir -p /app/data && chown node:node /app/data
 
 USER node
 # Listen on every interface inside the container; the store defaults to a SQLite file in /app/data.
@@ -28,4 +41,4 @@ HEALTHCHECK --interval=5s --timeout=3s --start-period=20s --retries=5 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.LRO_HTTP_PORT || 8080) + '/v1/kinds').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
 # node itself (not npm/npx) receives SIGTERM, so `docker stop` is a graceful shutdown.
-CMD ["node", "--import", "tsx", "src/main.ts"]
+CMD ["node", "dist/src/main.js"]

@@ -55,7 +55,7 @@ export const holdKind: BenchKind = {
   cancellable: true,
   maxAttempts: 5,
   async handler(_input: never, ctx: OperationContext) {
-    holdStarts.push({ name: ctx.name, attempt: ctx.attempt, at: performance.timeOrigin + performance.now() });
+    holdStarts.push({ name: ctx.name, attempt: ctx.attempt, at: Date.now() });
     const running = (holdRunning.get(ctx.name) ?? 0) + 1;
     if (running > 1) holdOverlaps++;
     holdRunning.set(ctx.name, running);

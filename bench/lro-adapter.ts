@@ -61,7 +61,12 @@ export async function serverDefaults(): Promise<{ leaseMs: number; heartbeatMs: 
 
 /** Both listeners on 127.0.0.1 port 0, pino at `logLevel`. */
 export async function startLro(options: LroOptions): Promise<LroInstance> {
-  const [{ createServer }, { default: pino }, { unpackAny }] = await Promise.all([import('../src/app.js'), import('pino'), import('../src/proto/any.js')]);
+  const [{ createServer }, { default: pino }, { unpackAny }, { createCallContext }] = await Promise.all([
+    import('../src/app.js'),
+    import('pino'),
+    import('../src/proto/any.js'),
+    import('../src/operations/call-context.js'),
+  ]);
   const server = createServer({
     host: '127.0.0.1',
     httpPort: 0,
@@ -79,8 +84,10 @@ export async function startLro(options: LroOptions): Promise<LroInstance> {
   const addresses = await server.listen();
   const ops = server.services['google.longrunning.Operations'];
   const kinds = server.services['lro.v1.Kinds'];
-  // The call context every service function takes; the benchmark's calls never go away early.
-  const ctx = () => ({ signal: new AbortController().signal });
+  // The call context every service function takes, built as the transports build it; the benchmark's
+  // calls never go away early and the server is never shutting down while they run.
+  const never = new AbortController().signal;
+  const ctx = () => createCallContext({ onClientGone() {} }, never);
   type Op = { name: string; done: boolean; error?: { code: number }; metadata: { type_url: string; value: Uint8Array } };
   const call = <T>(service: typeof ops, method: string, request: object): Promise<T> =>
     (service[method] as (req: object, c: ReturnType<typeof ctx>) => Promise<T>)(request, ctx());
@@ -146,7 +153,7 @@ function structOf(object: JsonObject): object {
 
 /** Loads the server's modules ahead of the first `startLro`, so opening an instance later is quick. */
 export async function preload(): Promise<void> {
-  await Promise.all([import('../src/app.js'), import('pino'), import('../src/proto/any.js')]);
+  await Promise.all([import('../src/app.js'), import('pino'), import('../src/proto/any.js'), import('../src/operations/call-context.js')]);
   const { protos } = await import('../src/proto/protos.js');
   protos();
 }

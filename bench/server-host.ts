@@ -150,6 +150,19 @@ serveCalls(
       };
     },
     activeWaiters: () => need().activeWaiters,
+    /**
+     * In this process: a Wait on each name through the in-process API, then the gate opens; the time until
+     * each Wait answers done. Separates the engine's wake-up from the transport's.
+     */
+    async gateWakeInProcess(p: { names: string[] }) {
+      const server = need();
+      const before = server.activeWaiters;
+      const waits = p.names.map((name) => server.wait(name, 60_000).then((op) => ({ at: performance.now(), done: op.done })));
+      await until('the Waits are pending', 30_000, () => server.activeWaiters >= before + p.names.length);
+      const t0 = performance.now();
+      releaseGate();
+      return (await Promise.all(waits)).map((w) => (w.done ? w.at - t0 : NaN));
+    },
     /** Opens bench.gate; returns the wall-clock time it did, which wake-ups are measured from. */
     openGate() {
       const at = wallMs();

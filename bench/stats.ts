@@ -12,9 +12,13 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
 }
 
-/** Wall-clock ms with sub-millisecond resolution, comparable across processes on one machine. */
+/**
+ * Wall-clock ms, comparable across processes on one machine. Date.now(), not timeOrigin + performance.now():
+ * on this kind of VM the monotonic clock drifts from the wall clock by a fraction of a ms per second, so a
+ * long-lived process's performance-based time is off by tens of ms against a fresh one's.
+ */
 export function wallMs(): number {
-  return performance.timeOrigin + performance.now();
+  return Date.now();
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -6,15 +6,19 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
-import { defaultConfig, type Config } from './config.js';
+import { resolveConfig, type Config, type ConfigInput } from './config.js';
 import { demoKinds } from './kinds/index.js';
 import type { ServiceImplementation } from './operations/call-context.js';
+import { createOperationEvents, type OperationEvents } from './events/operation-events.js';
+import { createBatchService } from './operations/batch-service.js';
+import { createCanceller } from './operations/canceller.js';
 import { createKindsService } from './operations/kinds-service.js';
 import { createOperationsService } from './operations/operations-service.js';
+import { createWatchService } from './operations/watch-service.js';
 import type { ServiceName } from './proto/protos.js';
 import { protos } from './proto/protos.js';
-import type { EventBus } from './runtime/event-bus.js';
-import { createLocalBus } from './runtime/event-bus.js';
+import type { EventBus } from './events/event-bus.js';
+import { createLocalBus } from './events/event-bus.js';
 import type { AnyKindDefinition } from './runtime/kind.js';
 import { loadKindModules } from './runtime/load-kinds.js';
 import { createRegistry, type KindRegistry } from './runtime/registry.js';
@@ -25,14 +29,13 @@ import type { OperationStore } from './store/operation-store.js';
 import { createGrpcServer } from './transport/grpc/grpc-server.js';
 import { createHttpServer } from './transport/http/http-server.js';
 
-export interface ServerOptions extends Partial<Omit<Config, 'store' | 'kinds'>> {
+/** The server's configuration (validated exactly as flags are: see config.ts), plus what only code can pass. */
+export interface ServerOptions extends Omit<ConfigInput, 'store'> {
   /** A `--store` value, or a store object (then `bus` may carry its cross-instance events). */
   store?: string | OperationStore;
   bus?: EventBus;
-  /** Kinds added to (or, with `demoKinds: false`, instead of) the demo kinds. */
+  /** Kind definitions added to (or, with `demoKinds: false`, instead of) the demo kinds; `kindModules` loads more from files. */
   kinds?: AnyKindDefinition[];
-  /** Module paths exporting kinds, as `--kinds`. */
-  kindModules?: string[];
   /** Default true. */
   demoKinds?: boolean;
   logger?: Logger;
@@ -66,8 +69,11 @@ function url(scheme: string, host: string, port: number): string {
 }
 
 export function createServer(options: ServerOptions = {}): LroServer {
-  const { kinds: _kinds, store: _store, ...tunables } = options;
-  const config: Config = { ...defaultConfig(), ...stripUndefined(tunables), store: '', kinds: options.kindModules ?? [] };
+  const { kinds: _kinds, store: storeOption, bus: _bus, demoKinds: _demo, logger: _logger, instanceId: _id, ...configInput } = options;
+  const config: Readonly<Config> = resolveConfig({
+    ...stripUndefined(configInput),
+    ...(typeof storeOption === 'string' ? { store: storeOption } : {}),
+  });
   const logger = options.logger ?? pino({ level: config.logLevel });
   const instanceId = options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const shutdown = new AbortController();
@@ -87,6 +93,7 @@ export function createServer(options: ServerOptions = {}): LroServer {
         closeStore: boolean;
         addresses: ListeningAddresses;
         waiters: ReturnType<typeof createWaiters>;
+        events: OperationEvents;
       }
     | undefined;
 
@@ -120,13 +127,15 @@ export function createServer(options: ServerOptions = {}): LroServer {
       if (state !== 'new') throw new Error(`listen() was already called (${state})`);
       state = 'starting';
       protos(); // load descriptors once, before the first call
-      const extra = [...(options.kinds ?? []), ...(await loadKindModules(config.kinds))];
+      const extra = [...(options.kinds ?? []), ...(await loadKindModules(config.kindModules))];
       const registry = createRegistry([...(options.demoKinds === false ? [] : demoKinds), ...extra]);
-      const storeSpec = options.store ?? defaultConfig().store;
+      const storeSpec = typeof storeOption === 'object' ? storeOption : config.store;
       const opened =
         typeof storeSpec === 'string' ? await openStore(storeSpec, logger) : { store: storeSpec, bus: options.bus ?? createLocalBus() };
       const { store, bus } = opened;
-      const waiters = createWaiters(bus);
+      const events = createOperationEvents(bus);
+      const waiters = createWaiters(events);
+      const canceller = createCanceller(store, bus);
       const runner = createRunner({
         store,
         registry,
@@ -140,8 +149,10 @@ export function createServer(options: ServerOptions = {}): LroServer {
         rescueMs: Math.max(50, Math.min(1000, Math.floor(config.leaseMs / 4))),
       });
       const services: Record<ServiceName, ServiceImplementation> = {
-        'google.longrunning.Operations': createOperationsService({ store, bus, waiters, waitCapMs: config.waitCapMs }),
-        'lro.v1.Kinds': createKindsService({ store, registry, bus }),
+        'google.longrunning.Operations': createOperationsService({ store, canceller, waiters, waitCapMs: config.waitCapMs }),
+        'lro.v1.Kinds': createKindsService({ store, registry, bus, shutdown: shutdown.signal }),
+        'lro.v1.Batch': createBatchService({ canceller }),
+        'lro.v1.Watch': createWatchService({ store, canceller, events, logger }),
       };
       const grpc = createGrpcServer(services, logger, shutdown.signal);
       const http = createHttpServer(services, logger, shutdown.signal);
@@ -150,7 +161,7 @@ export function createServer(options: ServerOptions = {}): LroServer {
         const httpPort = await http.listen(config.host, config.httpPort);
         runner.start();
         const addresses = { http: url('http://', config.host, httpPort), grpc: url('', config.host, grpcPort) };
-        parts = { store, bus, registry, runner, services, grpc, http, closeStore: typeof storeSpec === 'string', addresses, waiters };
+        parts = { store, bus, events, registry, runner, services, grpc, http, closeStore: typeof storeSpec === 'string', addresses, waiters };
         state = 'listening';
         logger.info({ ...addresses, store: typeof storeSpec === 'string' ? redact(storeSpec) : 'custom', kinds: registry.names() }, 'listening');
         return addresses;
@@ -166,10 +177,16 @@ export function createServer(options: ServerOptions = {}): LroServer {
       if (state !== 'listening') return;
       state = 'closing';
       const p = need();
-      logger.info('shutting down');
-      shutdown.abort(); // waiters answer now with the current state
-      await Promise.all([p.http.close(), p.grpc.close(2000), p.runner.stop(config.shutdownGraceMs)]);
+      logger.info({ graceMs: config.shutdownGraceMs, running: p.runner.runningIds().length }, 'shutting down');
+      // Draining: starts are refused, waiters answer now with the current state, health says NOT_SERVING;
+      // everything else is still served, so a cancel sent during the grace period reaches the handler.
+      shutdown.abort();
+      p.grpc.setServing(false);
+      await p.runner.stop(config.shutdownGraceMs);
+      // The running work has settled or been given back: now the listeners close.
+      await Promise.all([p.http.close(), p.grpc.close(2000)]);
       p.waiters.close();
+      p.events.close();
       await p.bus.close();
       if (p.closeStore) await p.store.close();
       state = 'closed';

@@ -1,6 +1,8 @@
 /**
- * Flags and environment → one frozen, validated Config. Nothing here runs at import time.
- * Flags win over environment variables, which win over defaults.
+ * Configuration: one frozen, validated Config, built by one function (`resolveConfig`) whether the
+ * values come from flags and environment variables (`parseConfig`, for main.ts) or from code
+ * (`createServer(options)`). Every rule lives in the OPTIONS table, so both paths refuse the same values
+ * with the same message, naming the flag. Nothing here runs at import time.
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -12,9 +14,10 @@ export interface Config {
   grpcPort: number;
   /** `sqlite:PATH`, `sqlite::memory:` or `postgres://…`. */
   store: string;
+  /** Operations this instance runs at once; 0 serves the API only. */
   concurrency: number;
-  /** Module paths that export extra kinds. */
-  kinds: string[];
+  /** Paths of modules that export extra kinds (`--kinds`). */
+  kindModules: string[];
   leaseMs: number;
   heartbeatMs: number;
   pollMs: number;
@@ -23,6 +26,11 @@ export interface Config {
   logLevel: string;
 }
 
+/** What code may set: any subset; the rest takes its default. */
+export type ConfigInput = Partial<Config>;
+
+export class ConfigError extends Error {}
+
 export function defaultConfig(): Config {
   return {
     host: '127.0.0.1',
@@ -30,9 +38,9 @@ export function defaultConfig(): Config {
     grpcPort: 50051,
     store: 'sqlite:./data/lro.sqlite',
     concurrency: Math.max(8, availableParallelism() * 8),
-    kinds: [],
+    kindModules: [],
     leaseMs: 10_000,
-    heartbeatMs: 3_000,
+    heartbeatMs: 3_333,
     pollMs: 1_000,
     waitCapMs: 60_000,
     shutdownGraceMs: 10_000,
@@ -40,100 +48,136 @@ export function defaultConfig(): Config {
   };
 }
 
-export class ConfigError extends Error {}
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-const OPTIONS = {
-  host: { type: 'string', env: 'LRO_HOST', help: 'address both listeners bind (default 127.0.0.1)' },
-  'http-port': { type: 'string', env: 'LRO_HTTP_PORT', help: 'HTTP/JSON port; 0 picks a free one (default 8080)' },
-  'grpc-port': { type: 'string', env: 'LRO_GRPC_PORT', help: 'gRPC port; 0 picks a free one (default 50051)' },
-  store: { type: 'string', env: 'LRO_STORE', help: 'sqlite:PATH | sqlite::memory: | postgres://… (default sqlite:./data/lro.sqlite)' },
-  concurrency: { type: 'string', env: 'LRO_CONCURRENCY', help: 'operations run at once by this instance' },
-  kinds: { type: 'string', env: 'LRO_KINDS', help: 'module exporting extra kinds (repeat the flag, or comma-separate)' },
-  lease: { type: 'string', env: 'LRO_LEASE', help: 'lease of a running operation, e.g. 10s (default 10s)' },
-  heartbeat: { type: 'string', env: 'LRO_HEARTBEAT', help: 'lease renewal interval (default a third of the lease)' },
-  poll: { type: 'string', env: 'LRO_POLL', help: 'fallback interval for claiming work (default 1s)' },
-  'wait-cap': { type: 'string', env: 'LRO_WAIT_CAP', help: "WaitOperation's longest wait (default 60s)" },
-  'shutdown-grace': { type: 'string', env: 'LRO_SHUTDOWN_GRACE', help: 'on SIGTERM, how long running work may finish (default 10s)' },
-  'log-level': { type: 'string', env: 'LRO_LOG_LEVEL', help: 'pino level (default info)' },
-  help: { type: 'boolean', env: '', help: 'show this help' },
-} as const;
+interface Option<K extends keyof Config> {
+  key: K;
+  env: string;
+  help: string;
+  /** Flag text → value; throws ConfigError. */
+  parse(text: string, flag: string): Config[K];
+  /** Throws ConfigError when the value is not allowed. */
+  check(value: unknown, flag: string): void;
+}
+
+const fail = (flag: string, rule: string, value: unknown): never => {
+  throw new ConfigError(`${flag} must be ${rule}, not ${JSON.stringify(value)}`);
+};
+
+function integer(min: number, max: number, rule: string) {
+  return {
+    parse: (text: string, flag: string) => (/^\d+$/.test(text.trim()) ? Number(text) : fail(flag, rule, text)),
+    check: (v: unknown, flag: string) => {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(flag, rule, v);
+    },
+  };
+}
+
+function duration(minMs: number) {
+  const rule = `a duration such as 500ms, 10s or 5m (at least ${minMs} ms)`;
+  return {
+    parse: (text: string, flag: string) => {
+      const ms = parseDurationText(text);
+      return Number.isFinite(ms) ? ms : fail(flag, rule, text);
+    },
+    check: (v: unknown, flag: string) => {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < minMs) fail(flag, rule, v);
+    },
+  };
+}
+
+function text(valid: (v: string) => boolean, rule: string) {
+  return {
+    parse: (t: string) => t,
+    check: (v: unknown, flag: string) => {
+      if (typeof v !== 'string' || !valid(v)) fail(flag, rule, v);
+    },
+  };
+}
+
+const port = integer(0, 65535, 'a port number from 0 to 65535');
+
+const OPTIONS: { [F in string]: Option<keyof Config> } = {
+  host: { key: 'host', env: 'LRO_HOST', help: 'address both listeners bind (default 127.0.0.1)', ...text((v) => v.trim() !== '', 'an address') },
+  'http-port': { key: 'httpPort', env: 'LRO_HTTP_PORT', help: 'HTTP/JSON port; 0 picks a free one (default 8080)', ...port },
+  'grpc-port': { key: 'grpcPort', env: 'LRO_GRPC_PORT', help: 'gRPC port; 0 picks a free one (default 50051)', ...port },
+  store: {
+    key: 'store',
+    env: 'LRO_STORE',
+    help: 'sqlite:PATH | sqlite::memory: | postgres://… (default sqlite:./data/lro.sqlite)',
+    ...text((v) => /^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(v), 'sqlite:PATH, sqlite::memory: or postgres://…'),
+  },
+  concurrency: {
+    key: 'concurrency',
+    env: 'LRO_CONCURRENCY',
+    help: 'operations run at once by this instance; 0 serves the API only',
+    ...integer(0, 10_000, 'a whole number from 0 to 10000'),
+  },
+  kinds: {
+    key: 'kindModules',
+    env: 'LRO_KINDS',
+    help: 'module exporting extra kinds (repeat the flag, or comma-separate)',
+    parse: (t) => t.split(',').map((k) => k.trim()).filter(Boolean),
+    check: (v, flag) => {
+      if (!Array.isArray(v) || !v.every((p) => typeof p === 'string' && p !== '')) fail(flag, 'a list of module paths', v);
+    },
+  },
+  lease: { key: 'leaseMs', env: 'LRO_LEASE', help: 'lease of a running operation, e.g. 10s (default 10s)', ...duration(100) },
+  heartbeat: { key: 'heartbeatMs', env: 'LRO_HEARTBEAT', help: 'lease renewal interval (default a third of the lease)', ...duration(10) },
+  poll: { key: 'pollMs', env: 'LRO_POLL', help: 'fallback interval for claiming work (default 1s)', ...duration(10) },
+  'wait-cap': { key: 'waitCapMs', env: 'LRO_WAIT_CAP', help: "WaitOperation's longest wait (default 60s)", ...duration(0) },
+  'shutdown-grace': {
+    key: 'shutdownGraceMs',
+    env: 'LRO_SHUTDOWN_GRACE',
+    help: 'on SIGTERM, how long running work may finish (default 10s)',
+    ...duration(0),
+  },
+  'log-level': { key: 'logLevel', env: 'LRO_LOG_LEVEL', help: 'pino level (default info)', ...text((v) => LOG_LEVELS.includes(v), `one of ${LOG_LEVELS.join(', ')}`) },
+};
+
+const FLAG_OF = new Map(Object.entries(OPTIONS).map(([flag, o]) => [o.key, `--${flag}`]));
 
 export function usage(): string {
-  const lines = Object.entries(OPTIONS).map(
-    ([name, o]) => `  --${name.padEnd(16)} ${o.env ? `${o.env.padEnd(20)}` : ''.padEnd(20)} ${o.help}`,
-  );
+  const lines = Object.entries(OPTIONS).map(([name, o]) => `  --${name.padEnd(16)} ${o.env.padEnd(20)} ${o.help}`);
+  lines.push(`  --${'help'.padEnd(16)} ${''.padEnd(20)} show this help`);
   return `Usage: lro-server [options]\n\n  flag               environment          meaning\n${lines.join('\n')}\n`;
 }
 
-function port(name: string, text: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n > 65535) throw new ConfigError(`${name} must be a port number from 0 to 65535, not ${JSON.stringify(text)}`);
-  return n;
+/** Checks every given value, fills in the defaults, and freezes the result; throws ConfigError. */
+export function resolveConfig(input: ConfigInput): Readonly<Config> {
+  const config = defaultConfig();
+  for (const [flag, option] of Object.entries(OPTIONS)) {
+    const value = input[option.key];
+    if (value === undefined) continue;
+    option.check(value, `--${flag}`);
+    (config as unknown as Record<string, unknown>)[option.key] = option.key === 'kindModules' ? [...(value as string[])] : value;
+  }
+  if (input.heartbeatMs === undefined) config.heartbeatMs = Math.max(10, Math.floor(config.leaseMs / 3));
+  if (config.heartbeatMs >= config.leaseMs) {
+    throw new ConfigError(
+      `${FLAG_OF.get('heartbeatMs')} must be shorter than ${FLAG_OF.get('leaseMs')} (${config.heartbeatMs} ms is not shorter than ${config.leaseMs} ms)`,
+    );
+  }
+  Object.freeze(config.kindModules);
+  return Object.freeze(config);
 }
 
-function duration(name: string, text: string, min: number): number {
-  const ms = parseDurationText(text);
-  if (!(ms >= min)) throw new ConfigError(`${name} must be a duration such as 500ms or 10s (at least ${min} ms), not ${JSON.stringify(text)}`);
-  return ms;
-}
-
-/** Parses flags and environment; throws ConfigError with a message fit for the user. Returns null for --help. */
+/** Flags and environment (flags win) → Config; throws ConfigError with a message fit for the user; null for --help. */
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Readonly<Config> | null {
   let values: Record<string, string | boolean | string[] | undefined>;
   try {
-    const options = Object.fromEntries(
-      Object.entries(OPTIONS).map(([name, o]) => [name, { type: o.type, ...(name === 'kinds' ? { multiple: true } : {}) }]),
-    ) as Parameters<typeof parseArgs>[0] extends infer P ? (P extends { options?: infer O } ? O : never) : never;
+    const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' } };
+    for (const flag of Object.keys(OPTIONS)) options[flag] = { type: 'string', ...(flag === 'kinds' ? { multiple: true } : {}) };
     values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as typeof values;
   } catch (err) {
     throw new ConfigError(`${(err as Error).message}\n\n${usage()}`);
   }
   if (values.help) return null;
-  const get = (name: keyof typeof OPTIONS): string | undefined => {
-    const v = values[name];
-    if (typeof v === 'string') return v;
-    if (Array.isArray(v)) return v.join(',');
-    const e = OPTIONS[name].env;
-    return e && env[e] !== undefined && env[e] !== '' ? env[e] : undefined;
-  };
-  const c = defaultConfig();
-  const host = get('host');
-  if (host !== undefined) c.host = host;
-  const httpPort = get('http-port');
-  if (httpPort !== undefined) c.httpPort = port('--http-port', httpPort);
-  const grpcPort = get('grpc-port');
-  if (grpcPort !== undefined) c.grpcPort = port('--grpc-port', grpcPort);
-  const store = get('store');
-  if (store !== undefined) c.store = store;
-  if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(c.store)) {
-    throw new ConfigError(`--store must be sqlite:PATH, sqlite::memory: or postgres://…, not ${JSON.stringify(c.store)}`);
+  const input: Record<string, unknown> = {};
+  for (const [flag, option] of Object.entries(OPTIONS)) {
+    const given = values[flag];
+    const raw = Array.isArray(given) ? given.join(',') : typeof given === 'string' ? given : env[option.env] || undefined;
+    if (raw !== undefined) input[option.key] = option.parse(raw, given !== undefined ? `--${flag}` : `${option.env} (--${flag})`);
   }
-  const concurrency = get('concurrency');
-  if (concurrency !== undefined) {
-    c.concurrency = Number(concurrency);
-    if (!/^\d+$/.test(concurrency) || c.concurrency < 1 || c.concurrency > 10_000) {
-      throw new ConfigError(`--concurrency must be a whole number from 1 to 10000, not ${JSON.stringify(concurrency)}`);
-    }
-  }
-  const kinds = get('kinds');
-  if (kinds !== undefined) c.kinds = kinds.split(',').map((k) => k.trim()).filter(Boolean);
-  const lease = get('lease');
-  if (lease !== undefined) c.leaseMs = duration('--lease', lease, 100);
-  const heartbeat = get('heartbeat');
-  c.heartbeatMs = heartbeat !== undefined ? duration('--heartbeat', heartbeat, 10) : Math.max(10, Math.floor(c.leaseMs / 3));
-  if (c.heartbeatMs >= c.leaseMs) throw new ConfigError('--heartbeat must be shorter than --lease');
-  const poll = get('poll');
-  if (poll !== undefined) c.pollMs = duration('--poll', poll, 10);
-  const waitCap = get('wait-cap');
-  if (waitCap !== undefined) c.waitCapMs = duration('--wait-cap', waitCap, 0);
-  const grace = get('shutdown-grace');
-  if (grace !== undefined) c.shutdownGraceMs = duration('--shutdown-grace', grace, 0);
-  const level = get('log-level');
-  if (level !== undefined) {
-    if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) {
-      throw new ConfigError(`--log-level must be one of fatal, error, warn, info, debug, trace, silent`);
-    }
-    c.logLevel = level;
-  }
-  return Object.freeze(c);
+  return resolveConfig(input as ConfigInput);
 }

@@ -3,6 +3,13 @@ import pino from 'pino';
 import { createServer } from './app.js';
 import { ConfigError, parseConfig, usage } from './config.js';
 
+/**
+ * A signal sent to the whole process group reaches this process several times (npm and a loader forward
+ * it too): signals within this long of the first are the same request to stop. Only a later one forces
+ * an exit.
+ */
+const SAME_REQUEST_MS = 1_000;
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -19,16 +26,17 @@ async function main(): Promise<void> {
     return;
   }
   const logger = pino({ level: config.logLevel });
-  const { kinds, ...rest } = config;
-  const server = createServer({ ...rest, kindModules: kinds, logger });
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
+  const server = createServer({ ...config, logger });
+  let stopRequestedAt: number | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    const now = Date.now();
+    if (stopRequestedAt !== undefined) {
+      if (now - stopRequestedAt <= SAME_REQUEST_MS) return;
+      logger.warn({ signal }, 'second signal: exiting now, without waiting for running work');
       process.exit(1);
     }
-    stopping = true;
-    logger.info({ signal }, 'signal received');
+    stopRequestedAt = now;
+    logger.info({ signal }, 'signal received: draining');
     server.close().then(
       () => process.exit(0),
       (err: unknown) => {
@@ -37,8 +45,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
   try {
     await server.listen();
   } catch (err) {

@@ -5,7 +5,7 @@
  * the server's RSS growth is measured from before the Waits to when all of them are pending.
  */
 import { startLoadHelper, startServerHost } from '../hosts.js';
-import { addValue, int, ms } from '../results.js';
+import { addInfo, addValue, int, ms } from '../results.js';
 import { freshStore, type Scenario } from '../scenario.js';
 import { percentile, sleep } from '../stats.js';
 
@@ -67,6 +67,15 @@ export const waitFanout: Scenario = async (ctx) => {
       value: p99, broken: !!bad,
       unit: 'ms',
       goal: 100,
+    });
+    // The same fan-out through the in-process API, on fresh operations: the engine's share of the wake-up.
+    const again = await host.call<string[]>('startMany', { kind: 'bench.gate', count: ops, inFlight: 20 });
+    await host.call('untilRunning', { count: ops, timeoutMs: 60_000 });
+    const inProcess = await host.call<number[]>('gateWakeInProcess', { names: Array.from({ length: perName }, () => again).flat() });
+    results.measurements['wait-fanout.in-process'] = { p50: percentile(inProcess, 50), p99: percentile(inProcess, 99) };
+    addInfo(results, {
+      scenario: 'wait-fanout',
+      figure: `the same ${int(total)} Waits through the in-process API (no transport): woken p99 ${ms(percentile(inProcess, 99))}, p50 ${ms(percentile(inProcess, 50))}`,
     });
     addValue(results, {
       scenario: 'wait-fanout',

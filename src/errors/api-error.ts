@@ -1,4 +1,5 @@
 import { Code, codeName, isCode, type CodeNumber } from './code.js';
+import { Reason } from './reasons.js';
 
 /** The domain of every google.rpc.ErrorInfo this server produces. */
 export const ERROR_DOMAIN = 'lro.v1';
@@ -8,6 +9,8 @@ export interface ApiErrorOptions {
   reason?: string;
   /** google.rpc.ErrorInfo metadata: string to string. */
   metadata?: Record<string, string>;
+  /** For rejections that are safe to retry: when to retry (google.rpc.RetryInfo; HTTP Retry-After). */
+  retryDelayMs?: number;
   cause?: unknown;
 }
 
@@ -20,6 +23,7 @@ export class ApiError extends Error {
   readonly code: CodeNumber;
   readonly reason: string;
   readonly metadata: Readonly<Record<string, string>>;
+  readonly retryDelayMs: number | undefined;
 
   constructor(code: CodeNumber, message: string, options: ApiErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -27,6 +31,7 @@ export class ApiError extends Error {
     this.code = code;
     this.reason = options.reason ?? codeName(code);
     this.metadata = Object.freeze({ ...(options.metadata ?? {}) });
+    this.retryDelayMs = options.retryDelayMs;
   }
 
   /** Wraps anything thrown: an ApiError stays itself; an Error with a valid numeric `code` keeps it. */
@@ -42,8 +47,8 @@ export class ApiError extends Error {
   }
 }
 
-export const invalidArgument = (message: string, reason = 'INVALID_ARGUMENT', metadata?: Record<string, string>) =>
+export const invalidArgument = (message: string, reason: Reason, metadata?: Record<string, string>) =>
   new ApiError(Code.INVALID_ARGUMENT, message, { reason, metadata });
 
-export const notFound = (message: string, reason = 'NOT_FOUND', metadata?: Record<string, string>) =>
+export const notFound = (message: string, reason: Reason, metadata?: Record<string, string>) =>
   new ApiError(Code.NOT_FOUND, message, { reason, metadata });

@@ -43,9 +43,22 @@ function errorInfo(err: ApiError) {
   return { reason: err.reason, domain: ERROR_DOMAIN, metadata: { ...err.metadata } };
 }
 
+/** google.rpc.RetryInfo's delay as a Duration (object form). */
+function retryDelay(ms: number) {
+  const seconds = Math.floor(ms / 1000);
+  return { seconds: String(seconds), nanos: Math.round((ms - seconds * 1000) * 1e6) };
+}
+
 export function toStatus(error: unknown): RpcStatus {
   const err = ApiError.from(error);
-  return { code: err.code, message: err.message, details: [packAny('google.rpc.ErrorInfo', errorInfo(err))] };
+  const details = [packAny('google.rpc.ErrorInfo', errorInfo(err))];
+  if (err.retryDelayMs !== undefined) details.push(packAny('google.rpc.RetryInfo', { retryDelay: retryDelay(err.retryDelayMs) }));
+  return { code: err.code, message: err.message, details };
+}
+
+/** HTTP Retry-After (whole seconds, at least 1) for an error that says when to retry. */
+export function retryAfterSeconds(err: ApiError): number | undefined {
+  return err.retryDelayMs === undefined ? undefined : Math.max(1, Math.ceil(err.retryDelayMs / 1000));
 }
 
 /** A grpc-js error whose trailers carry the full google.rpc.Status in grpc-status-details-bin. */
@@ -72,7 +85,10 @@ export function toHttpErrorBody(error: unknown, httpStatus?: number): { status: 
         code: status,
         message: err.message,
         status: codeName(err.code),
-        details: [{ '@type': `${TYPE_URL_PREFIX}google.rpc.ErrorInfo`, ...errorInfo(err) }],
+        details: [
+          { '@type': `${TYPE_URL_PREFIX}google.rpc.ErrorInfo`, ...errorInfo(err) },
+          ...(err.retryDelayMs === undefined ? [] : [{ '@type': `${TYPE_URL_PREFIX}google.rpc.RetryInfo`, retryDelay: `${err.retryDelayMs / 1000}s` }]),
+        ],
       },
     },
   };

@@ -1,10 +1,67 @@
-/** What every service method gets from its transport, whichever it is. */
+/**
+ * The one call context of a request, whichever transport it came by. Both transports build it here, from
+ * what only they can see (how the client goes away, its deadline, its request id) and the server's
+ * shutdown signal, so gRPC and HTTP cannot drift apart.
+ *
+ * `signal` merges the client going away, the client's deadline and the server's shutdown into one
+ * AbortSignal (AbortSignal.any). It is made on first use: most calls (Get, List, Cancel) never look at it,
+ * and the hot path should not pay for listeners it does not need.
+ */
+import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+
 export interface CallContext {
-  /** Fires when the client goes away (or the server shuts down). */
-  signal: AbortSignal;
+  /** Fires when the client goes away, its deadline passes, or the server starts to shut down. */
+  readonly signal: AbortSignal;
   /** The client's deadline, ms since epoch, if it set one. */
-  deadline?: number;
+  readonly deadline: number | undefined;
+  /**
+   * True once the client went away or its deadline passed (its interest in the answer ended), as opposed
+   * to the server shutting down. Known once `signal` has been used.
+   */
+  readonly clientGone: boolean;
+  /** The caller's request id (x-request-id), or one made for this call: for logs. */
+  readonly requestId: string;
 }
 
-/** A service: RPC name (as in the proto, e.g. `GetOperation`) → implementation. */
-export type ServiceImplementation = Record<string, (request: never, ctx: CallContext) => Promise<object>>;
+/** What a transport knows about one call. */
+export interface CallSource {
+  /** Calls `gone` once the client has gone away (now or later); called at most once, on first use of the signal. */
+  onClientGone(gone: () => void): void;
+  deadline?: number;
+  requestId?: string;
+}
+
+export function createCallContext(source: CallSource, shutdown: AbortSignal): CallContext {
+  let signal: AbortSignal | undefined;
+  let client: AbortController | undefined;
+  let requestId = source.requestId;
+  return {
+    deadline: source.deadline,
+    get clientGone() {
+      return (client?.signal.aborted ?? false) || (source.deadline !== undefined && Date.now() >= source.deadline);
+    },
+    get requestId() {
+      requestId ??= randomUUID();
+      return requestId;
+    },
+    get signal() {
+      if (!signal) {
+        const gone = (client = new AbortController());
+        source.onClientGone(() => gone.abort());
+        const parts = [gone.signal, shutdown];
+        if (source.deadline !== undefined) parts.push(AbortSignal.timeout(Math.max(0, source.deadline - Date.now())));
+        signal = AbortSignal.any(parts);
+        // A Wait and a Watch each listen here; many at once is normal load, not a leak.
+        setMaxListeners(0, signal);
+      }
+      return signal;
+    },
+  };
+}
+
+/**
+ * A service: RPC name (as in the proto, e.g. `GetOperation`) → implementation. A server-streaming RPC
+ * resolves to the stream of its messages; failing before that is failing before any message is sent.
+ */
+export type ServiceImplementation = Record<string, (request: never, ctx: CallContext) => Promise<object | AsyncIterable<object>>>;

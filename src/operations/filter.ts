@@ -8,18 +8,16 @@
  *   simple     := "(" expression ")" | field comparator value
  *
  * Fields: done, metadata.state, metadata.kind, metadata.create_time, metadata.requested_cancellation
- * (lowerCamelCase accepted too). Comparators: = != < > <= >=. Anything else is INVALID_ARGUMENT.
+ * (lowerCamelCase accepted too), and metadata.labels.KEY (= and != only; != also matches operations
+ * without that label). Comparators: = != < > <= >=. Anything else is INVALID_ARGUMENT.
  */
 import { invalidArgument } from '../errors/api-error.js';
 import type { OperationState } from '../store/operation-store.js';
+import type { Comparator, FilterExpr, FilterField } from '../store/query.js';
+import { LABEL_KEY } from './labels.js';
+import { Reason } from '../errors/reasons.js';
 
-export type FilterField = 'done' | 'state' | 'kind' | 'create_time' | 'requested_cancellation';
-export type Comparator = '=' | '!=' | '<' | '>' | '<=' | '>=';
-
-export type FilterExpr =
-  | { op: 'and' | 'or'; left: FilterExpr; right: FilterExpr }
-  | { op: 'not'; expr: FilterExpr }
-  | { op: 'cmp'; field: FilterField; cmp: Comparator; value: boolean | string | number };
+export type { Comparator, FilterExpr, FilterField };
 
 const FIELDS: Record<string, FilterField> = {
   done: 'done',
@@ -43,7 +41,7 @@ type Token =
   | { t: 'end'; pos: number };
 
 function fail(message: string): never {
-  throw invalidArgument(`invalid filter: ${message}`, 'INVALID_FILTER');
+  throw invalidArgument(`invalid filter: ${message}`, Reason.INVALID_FILTER);
 }
 
 function tokenize(text: string): Token[] {
@@ -160,15 +158,28 @@ class Parser {
     if (t.t !== 'word' || t.v === 'AND' || t.v === 'OR' || t.v === 'NOT') {
       fail(`expected a field at position ${t.pos}, found ${describe(t)}`);
     }
+    if (t.v.startsWith(LABELS_PREFIX)) return this.label(t.v);
     const field = FIELDS[t.v];
-    if (!field) fail(`unknown field "${t.v}"; filterable: ${Object.keys(FIELDS).filter((f) => !/[A-Z]/.test(f)).join(', ')}`);
+    if (!field) fail(`unknown field "${t.v}"; filterable: ${Object.keys(FIELDS).filter((f) => !/[A-Z]/.test(f)).join(', ')}, metadata.labels.KEY`);
     const cmp = this.next();
     if (cmp.t !== 'cmp') fail(`expected a comparator (= != < > <= >=) after "${t.v}" at position ${cmp.pos}`);
     const value = this.next();
     if (value.t !== 'word' && value.t !== 'string') fail(`expected a value after "${t.v} ${cmp.v}" at position ${value.pos}`);
     return { op: 'cmp', field, cmp: cmp.v, value: convert(field, t.v, cmp.v, value.v) };
   }
+
+  private label(name: string): FilterExpr {
+    const key = name.slice(LABELS_PREFIX.length);
+    if (!LABEL_KEY.test(key)) fail(`"${name}": a label key must match [a-z][a-z0-9_-]{0,62}`);
+    const cmp = this.next();
+    if (cmp.t !== 'cmp' || (cmp.v !== '=' && cmp.v !== '!=')) fail(`"${name}" supports only = and !=`);
+    const value = this.next();
+    if (value.t !== 'word' && value.t !== 'string') fail(`expected a value after "${name} ${cmp.v}" at position ${value.pos}`);
+    return { op: 'label', key, cmp: cmp.v, value: value.v };
+  }
 }
+
+const LABELS_PREFIX = 'metadata.labels.';
 
 function describe(t: Token): string {
   if (t.t === 'end') return 'end of filter';

@@ -3,17 +3,20 @@ import { monotonicFactory } from 'ulid';
 import { ApiError, invalidArgument, notFound } from '../errors/api-error.js';
 import { Code } from '../errors/code.js';
 import { fromStruct, type JsonObject, type JsonValue, type StructMessage } from '../proto/struct.js';
-import type { EventBus } from '../runtime/event-bus.js';
+import type { EventBus } from '../events/event-bus.js';
 import type { KindRegistry } from '../runtime/registry.js';
 import type { OperationStore } from '../store/operation-store.js';
+import { validateLabels } from './labels.js';
 import { parseKindName } from './names.js';
 import type { NameRequest } from './operations-service.js';
 import { toKind, toOperation, type OperationMessage } from './to-operation.js';
+import { Reason } from '../errors/reasons.js';
 
 export interface StartOperationRequest {
   kind: string;
   input?: StructMessage | null;
   requestId?: string;
+  labels?: Record<string, string> | null;
 }
 
 export const MAX_INPUT_BYTES = 256 * 1024;
@@ -31,14 +34,25 @@ export function canonicalJson(value: JsonValue): string {
   return JSON.stringify(value);
 }
 
-export function createKindsService(opts: { store: OperationStore; registry: KindRegistry; bus: EventBus }) {
-  const { store, registry, bus } = opts;
+export interface KindsServiceOptions {
+  store: OperationStore;
+  registry: KindRegistry;
+  bus: EventBus;
+  /** Fires when the server starts to drain: from then on starts are refused (nothing is created). */
+  shutdown: AbortSignal;
+}
+
+/** How long a client refused during a drain should wait before it retries (another instance, or this one restarted). */
+const DRAIN_RETRY_MS = 1_000;
+
+export function createKindsService(opts: KindsServiceOptions) {
+  const { store, registry, bus, shutdown } = opts;
   const ulid = monotonicFactory();
 
   function kindOf(nameValue: unknown, field: string) {
     const name = parseKindName(nameValue, field);
     const kind = registry.get(name);
-    if (!kind) throw notFound(`kinds/${name} is not a registered kind; see ListKinds`, 'KIND_NOT_FOUND', { kind: `kinds/${name}` });
+    if (!kind) throw notFound(`kinds/${name} is not a registered kind; see ListKinds`, Reason.KIND_NOT_FOUND, { kind: `kinds/${name}` });
     return kind;
   }
 
@@ -52,17 +66,25 @@ export function createKindsService(opts: { store: OperationStore; registry: Kind
     },
 
     async StartOperation(req: StartOperationRequest): Promise<OperationMessage> {
+      if (shutdown.aborted) {
+        // A rejection (RFC 9114 §4.1.1): nothing was processed, so retrying elsewhere is safe.
+        throw new ApiError(Code.UNAVAILABLE, 'The server is shutting down and takes no new operations; retry (another instance will take it).', {
+          reason: Reason.SHUTTING_DOWN,
+          retryDelayMs: DRAIN_RETRY_MS,
+        });
+      }
       const kind = kindOf(req.kind, 'kind');
       const requestId = req.requestId || null;
       if (requestId !== null && !REQUEST_ID.test(requestId)) {
-        throw invalidArgument('request_id must be 1 to 128 printable ASCII characters (a UUID is best)', 'INVALID_REQUEST_ID', {
+        throw invalidArgument('request_id must be 1 to 128 printable ASCII characters (a UUID is best)', Reason.INVALID_REQUEST_ID, {
           field: 'request_id',
         });
       }
       const raw: JsonObject = fromStruct(req.input);
       if (Buffer.byteLength(JSON.stringify(raw)) > MAX_INPUT_BYTES) {
-        throw invalidArgument(`input is larger than ${MAX_INPUT_BYTES} bytes`, 'INPUT_TOO_LARGE', { field: 'input' });
+        throw invalidArgument(`input is larger than ${MAX_INPUT_BYTES} bytes`, Reason.INPUT_TOO_LARGE, { field: 'input' });
       }
+      const labels = validateLabels(req.labels);
       const input = kind.validate(raw);
       const { operation, created } = await store.create({
         id: ulid().toLowerCase(),
@@ -71,13 +93,18 @@ export function createKindsService(opts: { store: OperationStore; registry: Kind
         cancellable: kind.cancellable,
         maxAttempts: kind.maxAttempts,
         requestId,
+        labels,
         now: Date.now(),
       });
       if (created) {
         bus.publish({ type: 'queued' });
-      } else if (operation.kind !== kind.name || canonicalJson(operation.input) !== canonicalJson(input)) {
+      } else if (
+        operation.kind !== kind.name ||
+        canonicalJson(operation.input) !== canonicalJson(input) ||
+        canonicalJson(operation.labels) !== canonicalJson(labels)
+      ) {
         throw new ApiError(Code.ALREADY_EXISTS, `request_id ${requestId} was already used to start a different operation`, {
-          reason: 'REQUEST_ID_REUSED',
+          reason: Reason.REQUEST_ID_REUSED,
           metadata: { request_id: requestId ?? '', operation: `operations/${operation.id}` },
         });
       }

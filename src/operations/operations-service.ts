@@ -1,12 +1,12 @@
 /** google.longrunning.Operations, transport-agnostic: both gRPC and HTTP/JSON call these functions. */
-import { ApiError, invalidArgument, notFound } from '../errors/api-error.js';
+import { ApiError, invalidArgument } from '../errors/api-error.js';
 import { Code } from '../errors/code.js';
+import { Reason } from '../errors/reasons.js';
 import { durationToMs, type DurationMessage } from '../proto/time.js';
-import { cancelledBeforeStart, toOperationError } from '../runtime/abort-reasons.js';
-import type { EventBus } from '../runtime/event-bus.js';
 import type { Waiters } from '../runtime/waiters.js';
 import type { OperationRecord, OperationStore } from '../store/operation-store.js';
 import type { CallContext } from './call-context.js';
+import { operationNotFound, type Canceller } from './canceller.js';
 import { parseFilter } from './filter.js';
 import { parseOperationName } from './names.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
@@ -31,7 +31,7 @@ export interface WaitOperationRequest {
 
 export interface OperationsServiceOptions {
   store: OperationStore;
-  bus: EventBus;
+  canceller: Canceller;
   waiters: Waiters;
   /** WaitOperation's longest wait, and the wait when the request names none. */
   waitCapMs: number;
@@ -43,25 +43,25 @@ function deadlineMargin(remainingMs: number): number {
 }
 
 export function createOperationsService(opts: OperationsServiceOptions) {
-  const { store, bus, waiters } = opts;
+  const { store, canceller, waiters } = opts;
 
   async function load(nameValue: unknown): Promise<OperationRecord> {
     const id = parseOperationName(nameValue);
     const record = id === undefined ? undefined : await store.get(id);
-    if (!record) throw notFound(`${String(nameValue)} does not exist`, 'OPERATION_NOT_FOUND', { name: String(nameValue) });
+    if (!record) throw operationNotFound(String(nameValue));
     return record;
   }
 
   return {
     async ListOperations(req: ListOperationsRequest) {
       if (req.name && req.name !== 'operations') {
-        throw invalidArgument(`name ${JSON.stringify(req.name)} is not a collection; use "operations" or leave it empty`, 'INVALID_NAME', {
+        throw invalidArgument(`name ${JSON.stringify(req.name)} is not a collection; use "operations" or leave it empty`, Reason.INVALID_NAME, {
           field: 'name',
         });
       }
       const pageSize = req.pageSize ?? 0;
       if (!Number.isInteger(pageSize) || pageSize < 0) {
-        throw invalidArgument('page_size must not be negative', 'INVALID_PAGE_SIZE', { field: 'page_size' });
+        throw invalidArgument('page_size must not be negative', Reason.INVALID_PAGE_SIZE, { field: 'page_size' });
       }
       const limit = pageSize === 0 ? DEFAULT_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE);
       const filterText = req.filter ?? '';
@@ -83,10 +83,10 @@ export function createOperationsService(opts: OperationsServiceOptions) {
     async DeleteOperation(req: NameRequest) {
       const record = await load(req.name);
       const result = await store.delete(record.id);
-      if (result === 'not_found') throw notFound(`${req.name} does not exist`, 'OPERATION_NOT_FOUND', { name: req.name });
+      if (result === 'not_found') throw operationNotFound(req.name);
       if (result === 'not_done') {
         throw new ApiError(Code.FAILED_PRECONDITION, `${req.name} is not done; cancel it or wait for it before deleting it`, {
-          reason: 'OPERATION_NOT_DONE',
+          reason: Reason.OPERATION_NOT_DONE,
           metadata: { name: req.name },
         });
       }
@@ -94,37 +94,16 @@ export function createOperationsService(opts: OperationsServiceOptions) {
     },
 
     async CancelOperation(req: NameRequest) {
-      const record = await load(req.name);
-      if (!record.cancellable) {
-        throw new ApiError(Code.UNIMPLEMENTED, `operations of kinds/${record.kind} cannot be cancelled`, {
-          reason: 'CANCELLATION_NOT_SUPPORTED',
-          metadata: { name: req.name, kind: `kinds/${record.kind}` },
-        });
-      }
-      const result = await store.requestCancel(record.id, Date.now(), toOperationError(cancelledBeforeStart()));
-      if (!result) throw notFound(`${req.name} does not exist`, 'OPERATION_NOT_FOUND', { name: req.name });
-      switch (result.outcome) {
-        case 'cancelled':
-          bus.publish({ type: 'done', id: record.id });
-          return {};
-        case 'requested':
-          bus.publish({ type: 'cancel', id: record.id });
-          return {};
-        case 'already_done':
-          if (result.operation.state === 'CANCELLED') return {};
-          throw new ApiError(Code.FAILED_PRECONDITION, `${req.name} is already done (${result.operation.state})`, {
-            reason: 'OPERATION_ALREADY_DONE',
-            metadata: { name: req.name, state: result.operation.state },
-          });
-      }
+      await canceller.cancel(await load(req.name));
+      return {};
     },
 
     async WaitOperation(req: WaitOperationRequest, ctx: CallContext): Promise<OperationMessage> {
       let waitMs = opts.waitCapMs;
       if (req.timeout) {
         const ms = durationToMs(req.timeout);
-        if (Number.isNaN(ms)) throw invalidArgument('timeout is not a valid duration', 'INVALID_TIMEOUT', { field: 'timeout' });
-        if (ms < 0) throw invalidArgument('timeout must not be negative', 'INVALID_TIMEOUT', { field: 'timeout' });
+        if (Number.isNaN(ms)) throw invalidArgument('timeout is not a valid duration', Reason.INVALID_TIMEOUT, { field: 'timeout' });
+        if (ms < 0) throw invalidArgument('timeout must not be negative', Reason.INVALID_TIMEOUT, { field: 'timeout' });
         waitMs = Math.min(ms, opts.waitCapMs);
       }
       if (ctx.deadline !== undefined && Number.isFinite(ctx.deadline)) {
@@ -134,19 +113,17 @@ export function createOperationsService(opts: OperationsServiceOptions) {
       let record = await load(req.name);
       if (record.done || waitMs <= 0) return toOperation(record);
 
-      const stop = new AbortController();
-      const onClientGone = () => stop.abort();
-      ctx.signal.addEventListener('abort', onClientGone, { once: true });
+      // The waiter is registered before the re-read, so a 'done' between the two is not lost. It ends
+      // when the call's signal fires too: the client went away, its deadline came, or the server drains.
+      const waiter = waiters.wait(record.id, waitMs, ctx.signal);
       try {
-        const woken = waiters.wait(record.id, waitMs, stop.signal); // registered before the re-read: no lost wake-up
         record = await load(req.name);
         if (!record.done) {
-          await woken;
+          await waiter.woken;
           record = await load(req.name);
         }
       } finally {
-        stop.abort();
-        ctx.signal.removeEventListener('abort', onClientGone);
+        waiter.release();
       }
       return toOperation(record);
     },

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { invalidArgument } from '../errors/api-error.js';
 import { OPERATION_ID } from './names.js';
+import { Reason } from '../errors/reasons.js';
 
 interface TokenBody {
   v: 1;
@@ -26,13 +27,13 @@ export function decodePageToken(token: string, filter: string): string {
     if (token.length > 512 || !/^[A-Za-z0-9_-]+$/.test(token)) throw new Error('shape');
     body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<TokenBody>;
   } catch {
-    throw invalidArgument('page_token is not a token this server made', 'INVALID_PAGE_TOKEN');
+    throw invalidArgument('page_token is not a token this server made', Reason.INVALID_PAGE_TOKEN);
   }
   if (body?.v !== 1 || typeof body.last !== 'string' || !OPERATION_ID.test(body.last) || typeof body.f !== 'string') {
-    throw invalidArgument('page_token is not a token this server made', 'INVALID_PAGE_TOKEN');
+    throw invalidArgument('page_token is not a token this server made', Reason.INVALID_PAGE_TOKEN);
   }
   if (body.f !== filterDigest(filter)) {
-    throw invalidArgument('page_token was made for another filter; list again from the first page', 'PAGE_TOKEN_FILTER_MISMATCH');
+    throw invalidArgument('page_token was made for another filter; list again from the first page', Reason.PAGE_TOKEN_FILTER_MISMATCH);
   }
   return body.last;
 }

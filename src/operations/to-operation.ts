@@ -42,6 +42,7 @@ export function toOperation(r: OperationRecord): OperationMessage {
       requestedCancellation: r.requestedCancellation,
       cancellable: r.cancellable,
       attempt: r.attempt,
+      labels: r.labels,
     }),
     done: r.done,
   };

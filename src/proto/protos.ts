@@ -23,7 +23,7 @@ export const PROTO_FILES = [
 ];
 
 /** The gRPC services the server implements, by full name. */
-export const SERVICE_NAMES = ['google.longrunning.Operations', 'lro.v1.Kinds'] as const;
+export const SERVICE_NAMES = ['google.longrunning.Operations', 'lro.v1.Kinds', 'lro.v1.Batch', 'lro.v1.Watch'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** How messages become plain objects everywhere: the service layer sees only this shape. */

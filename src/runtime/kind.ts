@@ -2,6 +2,7 @@ import { ApiError, invalidArgument } from '../errors/api-error.js';
 import type { JsonObject } from '../proto/struct.js';
 import { parseDurationText } from '../proto/time.js';
 import type { OperationContext } from './operation-context.js';
+import { Reason } from '../errors/reasons.js';
 
 /** What a user writes to add a kind of work. */
 export interface KindDefinition<I extends JsonObject = JsonObject, O extends JsonObject = JsonObject> {
@@ -72,7 +73,7 @@ export function normalizeKind(def: AnyKindDefinition): Kind {
         return validate(input) as JsonObject;
       } catch (err) {
         if (err instanceof ApiError) throw err;
-        throw invalidArgument(`invalid input for kinds/${def.name}: ${(err as Error)?.message ?? String(err)}`, 'INVALID_INPUT', {
+        throw invalidArgument(`invalid input for kinds/${def.name}: ${(err as Error)?.message ?? String(err)}`, Reason.INVALID_INPUT, {
           kind: `kinds/${def.name}`,
         });
       }
@@ -88,7 +89,7 @@ export const input = {
     if (typeof v !== 'number' || !Number.isFinite(v) || (opts.integer && !Number.isInteger(v)) || v < opts.min || v > opts.max) {
       throw invalidArgument(
         `input.${field} must be ${opts.integer ? 'an integer' : 'a number'} from ${opts.min} to ${opts.max}, not ${JSON.stringify(v)}`,
-        'INVALID_INPUT',
+        Reason.INVALID_INPUT,
         { field: `input.${field}` },
       );
     }
@@ -97,14 +98,14 @@ export const input = {
   boolean(obj: JsonObject, field: string, def: boolean): boolean {
     const v = obj[field] ?? def;
     if (typeof v !== 'boolean') {
-      throw invalidArgument(`input.${field} must be true or false, not ${JSON.stringify(v)}`, 'INVALID_INPUT', { field: `input.${field}` });
+      throw invalidArgument(`input.${field} must be true or false, not ${JSON.stringify(v)}`, Reason.INVALID_INPUT, { field: `input.${field}` });
     }
     return v;
   },
   string(obj: JsonObject, field: string, def: string, maxLength = 1000): string {
     const v = obj[field] ?? def;
     if (typeof v !== 'string' || v.length > maxLength) {
-      throw invalidArgument(`input.${field} must be a string of at most ${maxLength} characters`, 'INVALID_INPUT', {
+      throw invalidArgument(`input.${field} must be a string of at most ${maxLength} characters`, Reason.INVALID_INPUT, {
         field: `input.${field}`,
       });
     }
@@ -114,7 +115,7 @@ export const input = {
   only(obj: JsonObject, fields: string[]): void {
     for (const key of Object.keys(obj)) {
       if (!fields.includes(key)) {
-        throw invalidArgument(`input.${key} is not a field of this kind (known: ${fields.join(', ') || 'none'})`, 'INVALID_INPUT', {
+        throw invalidArgument(`input.${key} is not a field of this kind (known: ${fields.join(', ') || 'none'})`, Reason.INVALID_INPUT, {
           field: `input.${key}`,
         });
       }

@@ -1,5 +1,6 @@
 import { ApiError } from '../errors/api-error.js';
 import { Code } from '../errors/code.js';
+import { abortCauseOf, type AbortCause } from './abort-reasons.js';
 
 /** What a handler gets: cancellation, progress and a cancellable sleep, passed explicitly. */
 export interface OperationContext {
@@ -8,8 +9,13 @@ export interface OperationContext {
   readonly kind: string;
   /** 1 on the first run; more when the operation is retried after a worker died. */
   readonly attempt: number;
-  /** Fires on cancel, on the kind's timeout, on shutdown and on lease loss; `reason` is an ApiError. */
+  /**
+   * Fires on cancel, on the kind's timeout, on shutdown and on lease loss; `reason` is an ApiError
+   * (an OperationAbortedError, whose `abortCause` says which).
+   */
   readonly signal: AbortSignal;
+  /** Why the signal fired: 'cancelled' | 'deadline' | 'shutdown' | 'lease_lost'; undefined before it fires. */
+  readonly abortCause: AbortCause | undefined;
   /** Throws the signal's reason once it has fired. */
   throwIfCancelled(): void;
   /** Records progress (0–100) and an optional status message; cheap, coalesced, never throws. */
@@ -35,6 +41,9 @@ export function createOperationContext(args: {
     kind: `kinds/${args.kind}`,
     attempt: args.attempt,
     signal,
+    get abortCause() {
+      return abortCauseOf(signal);
+    },
     throwIfCancelled() {
       if (signal.aborted) throw abortReason(signal);
     },

@@ -1,35 +1,80 @@
 import type { Logger } from 'pino';
-import type { OperationStore } from '../store/operation-store.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { Lease, OperationStore } from '../store/operation-store.js';
 
 /**
- * Writes a handler's progress to the store without ever blocking it: at most one write in flight,
- * and only the newest report waits behind it.
+ * Writes a handler's progress to the store without ever blocking it, throttled per operation: at most
+ * one write in flight and one per `intervalMs`, only the newest report waits, and the last one always
+ * lands (flush). A handler reporting every millisecond costs the database (and every watcher, through
+ * the 'progress' event each stored write publishes) about ten writes a second.
  */
-export function createProgressWriter(args: { store: OperationStore; owner: string; id: string; now: () => number; logger: Logger }) {
+export interface ProgressWriter {
+  report(percent: number, message: string | null): void;
+  /** Stores the newest report now, if one waits (before the operation is finished). */
+  flush(): Promise<void>;
+}
+
+export const PROGRESS_INTERVAL_MS = 100;
+
+export function createProgressWriter(args: {
+  store: OperationStore;
+  bus: EventBus;
+  lease: Lease;
+  now: () => number;
+  logger: Logger;
+  intervalMs?: number;
+}): ProgressWriter {
+  const intervalMs = args.intervalMs ?? PROGRESS_INTERVAL_MS;
   let pending: { percent: number; message: string | null } | undefined;
   let inFlight: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let lastWriteAt = -Infinity;
 
-  const drain = async (): Promise<void> => {
+  const write = async (): Promise<void> => {
     while (pending) {
       const { percent, message } = pending;
       pending = undefined;
+      lastWriteAt = performance.now();
       try {
-        await args.store.progress({ id: args.id, owner: args.owner, percent, message, now: args.now() });
+        if (await args.store.progress({ lease: args.lease, percent, message, now: args.now() })) {
+          args.bus.publish({ type: 'progress', id: args.lease.id });
+        }
       } catch (err) {
-        args.logger.debug({ err, operation: args.id }, 'storing progress failed');
+        args.logger.debug({ err, operation: args.lease.id }, 'storing progress failed');
       }
+      if (pending && performance.now() - lastWriteAt < intervalMs) break;
     }
     inFlight = undefined;
+    if (pending) schedule();
   };
 
+  function schedule(): void {
+    if (timer || inFlight) return;
+    const wait = lastWriteAt + intervalMs - performance.now();
+    if (wait <= 0) {
+      inFlight = write();
+      return;
+    }
+    timer = setTimeout(() => {
+      timer = undefined;
+      inFlight ??= write();
+    }, wait);
+    timer.unref();
+  }
+
   return {
-    report(percent: number, message: string | null): void {
+    report(percent, message) {
       pending = { percent, message };
-      inFlight ??= drain();
+      schedule();
     },
-    /** Waits until the newest report is stored (before the operation is finished). */
-    async flush(): Promise<void> {
-      await inFlight;
+    async flush() {
+      for (;;) {
+        clearTimeout(timer);
+        timer = undefined;
+        if (inFlight) await inFlight;
+        else if (pending) inFlight = write();
+        else return;
+      }
     },
   };
 }

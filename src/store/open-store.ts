@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { createLocalBus, type EventBus } from '../runtime/event-bus.js';
+import { createLocalBus, type EventBus } from '../events/event-bus.js';
 import type { OperationStore } from './operation-store.js';
 import { createSqliteStore } from './sqlite/sqlite-store.js';
 

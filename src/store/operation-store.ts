@@ -1,17 +1,24 @@
 /**
  * OperationStore: the narrow, durable contract every store implements (SQLite, PostgreSQL).
  *
- * - Every method is atomic. Callers pass `now` (ms since epoch, UTC) so leases and timestamps are
- *   testable without a clock.
+ * - Every method is atomic. Callers pass `now` (ms since epoch, UTC) for the timestamps they store.
  * - State moves QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED, or QUEUED → CANCELLED.
  *   Done records are never changed again (only deleted).
- * - A RUNNING record holds a lease (owner, expiry). Only the owner may heartbeat, report progress, finish or
- *   release it, and only until `rescue` takes an expired lease back (the first to act wins).
+ * - Every claim gives a RUNNING record a lease: an owner, an expiry and a fencing token that changes on
+ *   every claim. Heartbeat, progress, finish and release are accepted only with the current token, so an
+ *   attempt that lost its lease (rescued, then claimed again, even by the same owner) changes nothing.
+ * - Leases are kept on one clock: the caller's `now` where every caller shares one clock (SQLite: one
+ *   machine), the database's own clock where instances on many machines share the store (PostgreSQL), so
+ *   that clock skew between instances can never expire a live lease (`leaseClock`).
+ * - `rescue` takes back every expired lease in one pass, in batches; stores shared by many instances let
+ *   one instance at a time do it.
  * - A record created with a request id is found again by that id, also after it is done.
  * The contract suite in test/contract/ is the executable form of this text.
  */
 import type { JsonObject } from '../proto/struct.js';
-import type { FilterExpr } from '../operations/filter.js';
+import type { ListQuery } from './query.js';
+
+export type { ListQuery };
 
 export type OperationState = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 export const DONE_STATES: readonly OperationState[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
@@ -42,10 +49,23 @@ export interface OperationRecord {
   attempt: number;
   maxAttempts: number;
   requestId: string | null;
+  /** Labels given at start (`session=…` and the like). */
+  labels: Record<string, string>;
   output: JsonObject | null;
   error: OperationError | null;
   leaseOwner: string | null;
+  /** On the store's lease clock (see `leaseClock`). */
   leaseExpiry: number | null;
+  /** The fencing token of the current (or last) claim; 0 before the first. */
+  leaseToken: number;
+}
+
+/** One claim of one record, as its holder knows it. */
+export interface Lease {
+  id: string;
+  owner: string;
+  /** The record's `leaseToken` when it was claimed. */
+  token: number;
 }
 
 export interface NewOperation {
@@ -55,14 +75,8 @@ export interface NewOperation {
   cancellable: boolean;
   maxAttempts: number;
   requestId: string | null;
+  labels: Record<string, string>;
   now: number;
-}
-
-export interface ListQuery {
-  filter: FilterExpr | null;
-  /** Newest first: only records whose id sorts before this one. */
-  beforeId: string | null;
-  limit: number;
 }
 
 export type CancelOutcome =
@@ -81,6 +95,19 @@ export interface HeartbeatResult {
   id: string;
   requestedCancellation: boolean;
 }
+
+/** What a batch cancel did to one record; besides requestCancel's outcomes, two it checks itself. */
+export type BatchCancelOutcome = CancelOutcome | 'not_cancellable' | 'not_found';
+
+export interface BatchCancelResult {
+  id: string;
+  outcome: BatchCancelOutcome;
+  /** The record after the call; absent when not found. */
+  operation?: OperationRecord;
+}
+
+/** The records a batch cancel visits: these ids (in this order), or one page of a List query's matches. */
+export type BatchCancelTarget = { ids: string[] } | { query: ListQuery };
 
 export interface RescueResult {
   /** Back to QUEUED for another attempt. */
@@ -106,17 +133,38 @@ export interface OperationStore {
     cancelledBeforeStart: OperationError,
   ): Promise<{ outcome: CancelOutcome; operation: OperationRecord } | undefined>;
 
-  /** Claims up to `limit` QUEUED records of the given kinds, oldest first: RUNNING, attempt + 1, leased. */
+  /**
+   * Cancels many records at once, each exactly as requestCancel would, except that records of kinds that
+   * cannot be cancelled are left alone ('not_cancellable', done or not). One transaction (one round trip where the
+   * store allows it) for all of them. For a query, the results are its page in List order, and `more`
+   * says whether matches remain beyond it.
+   */
+  requestCancelMany(
+    target: BatchCancelTarget,
+    now: number,
+    cancelledBeforeStart: OperationError,
+  ): Promise<{ results: BatchCancelResult[]; more: boolean }>;
+
+  /** Whose clock leases are set and compared on: the caller's `now`, or the store's own. */
+  readonly leaseClock: 'caller' | 'store';
+
+  /**
+   * Claims up to `limit` QUEUED records of the given kinds, oldest first: RUNNING, attempt + 1, leased to
+   * `owner` for `leaseMs` with a new fencing token.
+   */
   claim(args: { owner: string; kinds: string[]; limit: number; leaseMs: number; now: number }): Promise<OperationRecord[]>;
-  /** Extends the leases the owner still holds; returns those (the others were lost). */
-  heartbeat(args: { owner: string; ids: string[]; leaseMs: number; now: number }): Promise<HeartbeatResult[]>;
-  /** Stores progress of a record the owner holds; false when it no longer holds it. */
-  progress(args: { id: string; owner: string; percent: number; message: string | null; now: number }): Promise<boolean>;
-  /** Ends a record the owner holds; undefined when it no longer holds it (lease lost). */
-  finish(args: { id: string; owner: string; now: number; result: Finish }): Promise<OperationRecord | undefined>;
+  /** Extends the leases still held (same owner and token); returns those (the others were lost). */
+  heartbeat(args: { owner: string; leases: { id: string; token: number }[]; leaseMs: number; now: number }): Promise<HeartbeatResult[]>;
+  /** Stores progress of a held lease; false when it is no longer held. */
+  progress(args: { lease: Lease; percent: number; message: string | null; now: number }): Promise<boolean>;
+  /** Ends the record of a held lease; undefined when it is no longer held (lease lost). */
+  finish(args: { lease: Lease; now: number; result: Finish }): Promise<OperationRecord | undefined>;
   /** Gives a held record back to the queue without using up an attempt (graceful shutdown). */
-  release(args: { id: string; owner: string; now: number }): Promise<boolean>;
-  /** Takes back RUNNING records whose lease expired before `now`. */
+  release(args: { lease: Lease; now: number }): Promise<boolean>;
+  /**
+   * Takes back every RUNNING record whose lease expired (on the lease clock): requeued, or done when its
+   * attempts are used up or its cancel was requested. Loops in batches until none is left.
+   */
   rescue(args: { now: number; exhausted: OperationError; cancelled: OperationError }): Promise<RescueResult>;
 
   close(): Promise<void>;

@@ -26,9 +26,11 @@ export function rowToRecord(row: Row): OperationRecord {
     attempt: num(row.attempt),
     maxAttempts: num(row.max_attempts),
     requestId: (row.request_id as string | null) ?? null,
+    labels: json<Record<string, string>>(row.labels) ?? {},
     output: json<JsonObject>(row.output),
     error: json<OperationError>(row.error),
     leaseOwner: (row.lease_owner as string | null) ?? null,
     leaseExpiry: numOrNull(row.lease_expiry),
+    leaseToken: num(row.lease_token ?? 0),
   };
 }

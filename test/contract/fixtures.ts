@@ -1,7 +1,8 @@
 /** Shared pieces of the store contract suite: the fixture a store plugs in, a fixed clock, records, errors. */
 import { monotonicFactory } from 'ulid';
-import { afterEach, beforeEach } from 'vitest';
-import type { NewOperation, OperationError, OperationRecord, OperationStore } from '../../src/store/operation-store.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, expect } from 'vitest';
+import type { Lease, NewOperation, OperationError, OperationRecord, OperationStore } from '../../src/store/operation-store.js';
 
 export interface StoreFixture {
   store: OperationStore;
@@ -13,7 +14,10 @@ export interface StoreFixture {
 
 export type StoreFactory = () => Promise<StoreFixture>;
 
-/** A fixed clock: the contract passes `now` explicitly, so no test sleeps. */
+/**
+ * A fixed clock for timestamps: the contract passes `now` explicitly. Leases are on the store's lease clock
+ * (`leaseClock`): the caller's `now` for SQLite, the database's clock for PostgreSQL; `leaseTime` hides which.
+ */
 export const T0 = Date.UTC(2030, 0, 1);
 export const LEASE = 10_000;
 
@@ -22,7 +26,7 @@ export const newId = (time = T0): string => ulid(time).toLowerCase();
 
 export function newOp(p: Partial<NewOperation> = {}): NewOperation {
   const now = p.now ?? T0;
-  return { id: newId(now), kind: 'test.a', input: { n: 1 }, cancellable: true, maxAttempts: 3, requestId: null, now, ...p };
+  return { id: newId(now), kind: 'test.a', input: { n: 1 }, cancellable: true, maxAttempts: 3, requestId: null, labels: {}, now, ...p };
 }
 
 const error = (code: number, reason: string, processed: string): OperationError => ({
@@ -81,5 +85,34 @@ export function useStore(factory: StoreFactory): StoreContext {
       return need().store;
     },
     another: () => need().openAnother(),
+  };
+}
+
+/** The lease a claimed record's holder has (as `owner`, by default the record's own lease owner). */
+export function held(record: OperationRecord, owner = record.leaseOwner ?? 'nobody'): Lease {
+  return { id: record.id, owner, token: record.leaseToken };
+}
+
+/** Lease timing on whichever clock the store keeps leases. */
+export function leaseTime(store: OperationStore) {
+  return {
+    /**
+     * Lets leases of `ms` taken at caller time `from` expire, and returns a caller `now` past them. On a
+     * store's own clock that means letting real time pass: the lease's clock is the state waited for.
+     */
+    async expire(ms: number, from = T0): Promise<number> {
+      if (store.leaseClock === 'store') await sleep(ms + 25);
+      return from + ms + 1;
+    },
+    /** Checks that `record`'s lease runs `ms` from caller time `at` (on the store's clock: from about now). */
+    expectExpiry(record: OperationRecord | undefined, at: number, ms: number): void {
+      if (store.leaseClock === 'caller') {
+        expect(record?.leaseExpiry).toBe(at + ms);
+      } else {
+        // The database runs on this machine: its clock and ours agree to well under a second.
+        expect(record?.leaseExpiry).toBeGreaterThan(Date.now() + ms - 5_000);
+        expect(record?.leaseExpiry).toBeLessThan(Date.now() + ms + 5_000);
+      }
+    },
   };
 }

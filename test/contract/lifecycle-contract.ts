@@ -1,6 +1,6 @@
 /** Contract: requestCancel, claim, heartbeat, progress, finish, release and rescue, one caller at a time. */
 import { describe, expect, it } from 'vitest';
-import { ERR, LEASE, T0, ids, newOp, rescueArgs, startRunning, useStore, type StoreFactory } from './fixtures.js';
+import { ERR, LEASE, T0, held, ids, leaseTime, newOp, rescueArgs, startRunning, useStore, type StoreFactory } from './fixtures.js';
 
 export function describeLifecycleContract(factory: StoreFactory): void {
   const ctx = useStore(factory);
@@ -34,7 +34,7 @@ export function describeLifecycleContract(factory: StoreFactory): void {
 
     it('changes nothing on a done record', async () => {
       const run = await startRunning(ctx.store);
-      const done = await ctx.store.finish({ id: run.id, owner: 'owner-a', now: T0 + 1, result: { state: 'SUCCEEDED', output: { v: 1 } } });
+      const done = await ctx.store.finish({ lease: held(run, 'owner-a'), now: T0 + 1, result: { state: 'SUCCEEDED', output: { v: 1 } } });
       expect(await ctx.store.requestCancel(run.id, T0 + 9, ERR.cancelledBeforeStart)).toEqual({ outcome: 'already_done', operation: done });
       const { operation: queued } = await ctx.store.create(newOp());
       const cancelled = await ctx.store.requestCancel(queued.id, T0 + 2, ERR.cancelledBeforeStart);
@@ -62,10 +62,15 @@ export function describeLifecycleContract(factory: StoreFactory): void {
           startTime: T0 + 100,
           updateTime: T0 + 100,
           leaseOwner: 'w1',
-          leaseExpiry: T0 + 600,
+          leaseExpiry: expect.any(Number),
+          leaseToken: expect.any(Number),
         })),
       );
-      for (const r of claimed) expect(await ctx.store.get(r.id)).toEqual(r);
+      for (const r of claimed) {
+        leaseTime(ctx.store).expectExpiry(r, T0 + 100, 500);
+        expect(r.leaseToken).toBeGreaterThan(0);
+        expect(await ctx.store.get(r.id)).toEqual(r);
+      }
       const rest = await ctx.store.claim({ owner: 'w2', kinds: ['test.a'], limit: 10, leaseMs: 500, now: T0 + 200 });
       expect(ids(rest)).toEqual(ids(made.slice(2)));
       expect(await ctx.store.claim({ owner: 'w3', kinds: ['test.a'], limit: 10, leaseMs: 500, now: T0 + 300 })).toEqual([]);
@@ -83,43 +88,50 @@ export function describeLifecycleContract(factory: StoreFactory): void {
   });
 
   describe('heartbeat', () => {
-    it('extends the leases the owner still holds and reports cancel requests; the others are left out', async () => {
+    it('extends the leases still held and reports cancel requests; the others are left out', async () => {
       const mine = await startRunning(ctx.store, { owner: 'a' });
       const cancelled = await startRunning(ctx.store, { owner: 'a' });
       const theirs = await startRunning(ctx.store, { owner: 'b' });
       const finished = await startRunning(ctx.store, { owner: 'a' });
       await ctx.store.requestCancel(cancelled.id, T0 + 1, ERR.cancelledBeforeStart);
-      await ctx.store.finish({ id: finished.id, owner: 'a', now: T0 + 1, result: { state: 'SUCCEEDED', output: {} } });
-      const held = await ctx.store.heartbeat({
+      await ctx.store.finish({ lease: held(finished), now: T0 + 1, result: { state: 'SUCCEEDED', output: {} } });
+      const held1 = await ctx.store.heartbeat({
         owner: 'a',
-        ids: [mine.id, cancelled.id, theirs.id, finished.id, '01abcdefghjkmnpqrstvwxyz00'],
-        leaseMs: 2_000,
+        leases: [...[mine, cancelled, theirs, finished].map((r) => held(r)), { id: '01abcdefghjkmnpqrstvwxyz00', token: 1 }],
+        leaseMs: 20_000,
         now: T0 + 50,
       });
-      expect([...held].sort((x, y) => (x.id < y.id ? -1 : 1))).toEqual([
+      expect([...held1].sort((x, y) => (x.id < y.id ? -1 : 1))).toEqual([
         { id: mine.id, requestedCancellation: false },
         { id: cancelled.id, requestedCancellation: true },
       ]);
-      expect((await ctx.store.get(mine.id))?.leaseExpiry).toBe(T0 + 2_050);
-      expect((await ctx.store.get(theirs.id))?.leaseExpiry).toBe(T0 + LEASE);
-      expect(await ctx.store.heartbeat({ owner: 'a', ids: [], leaseMs: 2_000, now: T0 })).toEqual([]);
+      leaseTime(ctx.store).expectExpiry(await ctx.store.get(mine.id), T0 + 50, 20_000);
+      expect((await ctx.store.get(theirs.id))?.leaseExpiry).toBe(theirs.leaseExpiry);
+      expect(await ctx.store.heartbeat({ owner: 'a', leases: [], leaseMs: 2_000, now: T0 })).toEqual([]);
+    });
+
+    it('renews only with the current fencing token', async () => {
+      const run = await startRunning(ctx.store, { owner: 'a' });
+      const stale = { id: run.id, token: run.leaseToken - 1 };
+      expect(await ctx.store.heartbeat({ owner: 'a', leases: [stale], leaseMs: 20_000, now: T0 + 50 })).toEqual([]);
+      expect((await ctx.store.get(run.id))?.leaseExpiry).toBe(run.leaseExpiry);
     });
   });
 
   describe('progress', () => {
     it('stores percent and message for the owner; a null message keeps the last one', async () => {
       const run = await startRunning(ctx.store);
-      expect(await ctx.store.progress({ id: run.id, owner: 'owner-a', percent: 40, message: 'step 4', now: T0 + 4 })).toBe(true);
+      expect(await ctx.store.progress({ lease: held(run, 'owner-a'), percent: 40, message: 'step 4', now: T0 + 4 })).toBe(true);
       expect(await ctx.store.get(run.id)).toMatchObject({ progressPercent: 40, statusMessage: 'step 4', updateTime: T0 + 4 });
-      expect(await ctx.store.progress({ id: run.id, owner: 'owner-a', percent: 50, message: null, now: T0 + 5 })).toBe(true);
+      expect(await ctx.store.progress({ lease: held(run, 'owner-a'), percent: 50, message: null, now: T0 + 5 })).toBe(true);
       expect(await ctx.store.get(run.id)).toMatchObject({ progressPercent: 50, statusMessage: 'step 4', updateTime: T0 + 5 });
     });
 
     it('refuses anyone but the owner, and a done record', async () => {
       const run = await startRunning(ctx.store);
-      expect(await ctx.store.progress({ id: run.id, owner: 'intruder', percent: 90, message: 'x', now: T0 + 4 })).toBe(false);
-      await ctx.store.finish({ id: run.id, owner: 'owner-a', now: T0 + 5, result: { state: 'FAILED', error: ERR.failed } });
-      expect(await ctx.store.progress({ id: run.id, owner: 'owner-a', percent: 90, message: 'x', now: T0 + 6 })).toBe(false);
+      expect(await ctx.store.progress({ lease: held(run, 'intruder'), percent: 90, message: 'x', now: T0 + 4 })).toBe(false);
+      await ctx.store.finish({ lease: held(run, 'owner-a'), now: T0 + 5, result: { state: 'FAILED', error: ERR.failed } });
+      expect(await ctx.store.progress({ lease: held(run, 'owner-a'), percent: 90, message: 'x', now: T0 + 6 })).toBe(false);
       expect(await ctx.store.get(run.id)).toMatchObject({ progressPercent: 0, statusMessage: '' });
     });
   });
@@ -127,7 +139,7 @@ export function describeLifecycleContract(factory: StoreFactory): void {
   describe('finish', () => {
     it('SUCCEEDED: stores the output, 100 %, the end time, and drops the lease', async () => {
       const run = await startRunning(ctx.store);
-      const done = await ctx.store.finish({ id: run.id, owner: 'owner-a', now: T0 + 9, result: { state: 'SUCCEEDED', output: { sum: 3 } } });
+      const done = await ctx.store.finish({ lease: held(run, 'owner-a'), now: T0 + 9, result: { state: 'SUCCEEDED', output: { sum: 3 } } });
       const expected = {
         ...run,
         state: 'SUCCEEDED',
@@ -149,28 +161,28 @@ export function describeLifecycleContract(factory: StoreFactory): void {
         ['CANCELLED', ERR.cancelledWhileRunning],
       ] as const) {
         const run = await startRunning(ctx.store);
-        await ctx.store.progress({ id: run.id, owner: 'owner-a', percent: 30, message: 'partway', now: T0 + 1 });
-        const done = await ctx.store.finish({ id: run.id, owner: 'owner-a', now: T0 + 2, result: { state, error } });
+        await ctx.store.progress({ lease: held(run, 'owner-a'), percent: 30, message: 'partway', now: T0 + 1 });
+        const done = await ctx.store.finish({ lease: held(run, 'owner-a'), now: T0 + 2, result: { state, error } });
         expect(done).toMatchObject({ state, done: true, error, output: null, progressPercent: 30, endTime: T0 + 2, leaseOwner: null });
       }
     });
 
     it('only the owner can finish, and only once: the first result stands', async () => {
       const run = await startRunning(ctx.store);
-      expect(await ctx.store.finish({ id: run.id, owner: 'intruder', now: T0 + 1, result: { state: 'SUCCEEDED', output: {} } })).toBeUndefined();
+      expect(await ctx.store.finish({ lease: held(run, 'intruder'), now: T0 + 1, result: { state: 'SUCCEEDED', output: {} } })).toBeUndefined();
       expect(await ctx.store.get(run.id)).toEqual(run);
-      const first = await ctx.store.finish({ id: run.id, owner: 'owner-a', now: T0 + 2, result: { state: 'FAILED', error: ERR.failed } });
+      const first = await ctx.store.finish({ lease: held(run, 'owner-a'), now: T0 + 2, result: { state: 'FAILED', error: ERR.failed } });
       expect(first?.state).toBe('FAILED');
-      expect(await ctx.store.finish({ id: run.id, owner: 'owner-a', now: T0 + 3, result: { state: 'SUCCEEDED', output: {} } })).toBeUndefined();
+      expect(await ctx.store.finish({ lease: held(run, 'owner-a'), now: T0 + 3, result: { state: 'SUCCEEDED', output: {} } })).toBeUndefined();
       expect(await ctx.store.get(run.id)).toEqual(first);
       const queued = (await ctx.store.create(newOp())).operation;
-      expect(await ctx.store.finish({ id: queued.id, owner: 'owner-a', now: T0 + 3, result: { state: 'SUCCEEDED', output: {} } })).toBeUndefined();
+      expect(await ctx.store.finish({ lease: held(queued, 'owner-a'), now: T0 + 3, result: { state: 'SUCCEEDED', output: {} } })).toBeUndefined();
     });
 
     it('a handler that finishes after a cancel request keeps its result, and requestedCancellation stays true', async () => {
       const run = await startRunning(ctx.store);
       await ctx.store.requestCancel(run.id, T0 + 1, ERR.cancelledBeforeStart);
-      const done = await ctx.store.finish({ id: run.id, owner: 'owner-a', now: T0 + 2, result: { state: 'SUCCEEDED', output: { ok: 1 } } });
+      const done = await ctx.store.finish({ lease: held(run, 'owner-a'), now: T0 + 2, result: { state: 'SUCCEEDED', output: { ok: 1 } } });
       expect(done).toMatchObject({ state: 'SUCCEEDED', requestedCancellation: true, output: { ok: 1 }, error: null });
     });
   });
@@ -178,7 +190,7 @@ export function describeLifecycleContract(factory: StoreFactory): void {
   describe('release', () => {
     it('gives the record back to the queue without using up an attempt', async () => {
       const run = await startRunning(ctx.store, { kind: 'test.release' });
-      expect(await ctx.store.release({ id: run.id, owner: 'owner-a', now: T0 + 5 })).toBe(true);
+      expect(await ctx.store.release({ lease: held(run, 'owner-a'), now: T0 + 5 })).toBe(true);
       expect(await ctx.store.get(run.id)).toMatchObject({ state: 'QUEUED', done: false, attempt: 0, leaseOwner: null, leaseExpiry: null, updateTime: T0 + 5 });
       const [again] = await ctx.store.claim({ owner: 'b', kinds: ['test.release'], limit: 1, leaseMs: LEASE, now: T0 + 6 });
       expect(again).toMatchObject({ id: run.id, attempt: 1, leaseOwner: 'b' });
@@ -186,48 +198,62 @@ export function describeLifecycleContract(factory: StoreFactory): void {
 
     it('refuses anyone but the owner, and records that are not running', async () => {
       const run = await startRunning(ctx.store);
-      expect(await ctx.store.release({ id: run.id, owner: 'intruder', now: T0 + 5 })).toBe(false);
+      expect(await ctx.store.release({ lease: held(run, 'intruder'), now: T0 + 5 })).toBe(false);
       expect(await ctx.store.get(run.id)).toEqual(run);
-      await ctx.store.finish({ id: run.id, owner: 'owner-a', now: T0 + 6, result: { state: 'SUCCEEDED', output: {} } });
-      expect(await ctx.store.release({ id: run.id, owner: 'owner-a', now: T0 + 7 })).toBe(false);
+      await ctx.store.finish({ lease: held(run, 'owner-a'), now: T0 + 6, result: { state: 'SUCCEEDED', output: {} } });
+      expect(await ctx.store.release({ lease: held(run, 'owner-a'), now: T0 + 7 })).toBe(false);
       expect((await ctx.store.get(run.id))?.state).toBe('SUCCEEDED');
     });
   });
 
   describe('rescue', () => {
-    it('requeues records whose lease expired before now (not at now); the next claim is attempt 2', async () => {
+    it('requeues records whose lease expired, leaving live ones; the next claim is attempt 2 with a new token', async () => {
+      const live = await startRunning(ctx.store, { kind: 'test.live', leaseMs: 60_000 });
+      const run = await startRunning(ctx.store, { kind: 'test.rescue', leaseMs: 1 });
+      const now = await leaseTime(ctx.store).expire(1);
+      expect(await ctx.store.rescue(rescueArgs(now))).toEqual({ requeued: [run.id], finished: [] });
+      expect(await ctx.store.get(run.id)).toMatchObject({ state: 'QUEUED', done: false, attempt: 1, leaseOwner: null, leaseExpiry: null, updateTime: now });
+      expect((await ctx.store.get(live.id))?.state).toBe('RUNNING');
+      const [again] = await ctx.store.claim({ owner: 'b', kinds: ['test.rescue'], limit: 1, leaseMs: 1_000, now: now + 1 });
+      expect(again).toMatchObject({ id: run.id, attempt: 2, leaseOwner: 'b' });
+      expect(again!.leaseToken).toBeGreaterThan(run.leaseToken);
+      leaseTime(ctx.store).expectExpiry(again, now + 1, 1_000);
+    });
+
+    it("on the caller's clock: a lease expires after its expiry, not at it", async (t) => {
+      if (ctx.store.leaseClock !== 'caller') t.skip();
       const run = await startRunning(ctx.store, { kind: 'test.rescue', leaseMs: 1_000 });
       expect(await ctx.store.rescue(rescueArgs(T0 + 1_000))).toEqual({ requeued: [], finished: [] });
       expect(await ctx.store.rescue(rescueArgs(T0 + 1_001))).toEqual({ requeued: [run.id], finished: [] });
-      expect(await ctx.store.get(run.id)).toMatchObject({ state: 'QUEUED', done: false, attempt: 1, leaseOwner: null, leaseExpiry: null, updateTime: T0 + 1_001 });
-      const [again] = await ctx.store.claim({ owner: 'b', kinds: ['test.rescue'], limit: 1, leaseMs: 1_000, now: T0 + 2_000 });
-      expect(again).toMatchObject({ id: run.id, attempt: 2, leaseOwner: 'b', leaseExpiry: T0 + 3_000 });
     });
 
     it('fails a record whose attempts are used up with the given error', async () => {
-      const run = await startRunning(ctx.store, { maxAttempts: 1, leaseMs: 1_000 });
-      expect(await ctx.store.rescue(rescueArgs(T0 + 5_000))).toEqual({ requeued: [], finished: [run.id] });
+      const run = await startRunning(ctx.store, { maxAttempts: 1, leaseMs: 1 });
+      const now = await leaseTime(ctx.store).expire(1);
+      expect(await ctx.store.rescue(rescueArgs(now))).toEqual({ requeued: [], finished: [run.id] });
       expect(await ctx.store.get(run.id)).toMatchObject({
         state: 'FAILED',
         done: true,
         error: ERR.exhausted,
-        endTime: T0 + 5_000,
+        endTime: now,
         leaseOwner: null,
         leaseExpiry: null,
       });
     });
 
     it('cancels a record whose cancel was requested, even with attempts left', async () => {
-      const run = await startRunning(ctx.store, { maxAttempts: 3, leaseMs: 1_000 });
+      const run = await startRunning(ctx.store, { maxAttempts: 3, leaseMs: 1 });
       await ctx.store.requestCancel(run.id, T0 + 1, ERR.cancelledBeforeStart);
-      expect(await ctx.store.rescue(rescueArgs(T0 + 5_000))).toEqual({ requeued: [], finished: [run.id] });
-      expect(await ctx.store.get(run.id)).toMatchObject({ state: 'CANCELLED', done: true, error: ERR.cancelledWhileRunning, endTime: T0 + 5_000 });
+      const now = await leaseTime(ctx.store).expire(1);
+      expect(await ctx.store.rescue(rescueArgs(now))).toEqual({ requeued: [], finished: [run.id] });
+      expect(await ctx.store.get(run.id)).toMatchObject({ state: 'CANCELLED', done: true, error: ERR.cancelledWhileRunning, endTime: now });
     });
 
-    it('leaves live leases alone, and a heartbeat keeps a lease alive', async () => {
-      const run = await startRunning(ctx.store, { leaseMs: 1_000 });
-      await ctx.store.heartbeat({ owner: 'owner-a', ids: [run.id], leaseMs: 1_000, now: T0 + 900 });
-      expect(await ctx.store.rescue(rescueArgs(T0 + 1_500))).toEqual({ requeued: [], finished: [] });
+    it('a heartbeat keeps a lease alive past its first expiry', async () => {
+      const run = await startRunning(ctx.store, { leaseMs: 150 });
+      expect(await ctx.store.heartbeat({ owner: 'owner-a', leases: [held(run)], leaseMs: 60_000, now: T0 + 100 })).toHaveLength(1);
+      const now = await leaseTime(ctx.store).expire(150);
+      expect(await ctx.store.rescue(rescueArgs(now))).toEqual({ requeued: [], finished: [] });
       expect((await ctx.store.get(run.id))?.state).toBe('RUNNING');
     });
   });

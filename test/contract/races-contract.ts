@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { OperationRecord, OperationStore } from '../../src/store/operation-store.js';
-import { ERR, LEASE, T0, newOp, rescueArgs, startRunning, useStore, type StoreFactory } from './fixtures.js';
+import { ERR, LEASE, T0, held, leaseTime, newOp, rescueArgs, startRunning, useStore, type StoreFactory } from './fixtures.js';
 
 export function describeRacesContract(factory: StoreFactory): void {
   const ctx = useStore(factory);
@@ -49,7 +49,7 @@ export function describeRacesContract(factory: StoreFactory): void {
       const results = await Promise.all(
         records.map(async (r, i) => {
           const cancel = () => two.requestCancel(r.id, T0 + 5, ERR.cancelledBeforeStart);
-          const finish = () => ctx.store.finish({ id: r.id, owner: 'a', now: T0 + 5, result: { state: 'SUCCEEDED', output: { i } } });
+          const finish = () => ctx.store.finish({ lease: held(r, 'a'), now: T0 + 5, result: { state: 'SUCCEEDED', output: { i } } });
           const [c, f] = i % 2 === 0 ? await Promise.all([cancel(), finish()]) : (await Promise.all([finish(), cancel()])).reverse();
           return { id: r.id, cancel: c as Awaited<ReturnType<typeof cancel>>, finish: f as Awaited<ReturnType<typeof finish>> };
         }),
@@ -90,46 +90,53 @@ export function describeRacesContract(factory: StoreFactory): void {
     });
 
     it('after rescue took an expired lease, the old owner can no longer heartbeat, report, release or finish', async () => {
-      const run = await startRunning(ctx.store, { kind: 'test.late', owner: 'old', leaseMs: 1_000 });
+      const run = await startRunning(ctx.store, { kind: 'test.late', owner: 'old', leaseMs: 1 });
       const other = await ctx.another();
-      expect((await other.rescue(rescueArgs(T0 + 1_001))).requeued).toEqual([run.id]);
-      const late = { id: run.id, owner: 'old', now: T0 + 1_002 };
-      expect(await ctx.store.heartbeat({ owner: 'old', ids: [run.id], leaseMs: 1_000, now: T0 + 1_002 })).toEqual([]);
+      const now = await leaseTime(ctx.store).expire(1);
+      expect((await other.rescue(rescueArgs(now))).requeued).toEqual([run.id]);
+      const late = { lease: held(run), now: now + 1 };
+      expect(await ctx.store.heartbeat({ owner: 'old', leases: [held(run)], leaseMs: 60_000, now: now + 1 })).toEqual([]);
       expect(await ctx.store.progress({ ...late, percent: 99, message: 'late' })).toBe(false);
       expect(await ctx.store.release(late)).toBe(false);
       expect(await ctx.store.finish({ ...late, result: { state: 'SUCCEEDED', output: {} } })).toBeUndefined();
 
-      const [again] = await other.claim({ owner: 'new', kinds: ['test.late'], limit: 1, leaseMs: 1_000, now: T0 + 1_003 });
+      const [again] = await other.claim({ owner: 'new', kinds: ['test.late'], limit: 1, leaseMs: 60_000, now: now + 2 });
       expect(again).toMatchObject({ id: run.id, attempt: 2, leaseOwner: 'new' });
-      expect(await ctx.store.heartbeat({ owner: 'old', ids: [run.id], leaseMs: 1_000, now: T0 + 1_004 })).toEqual([]);
+      expect(await ctx.store.heartbeat({ owner: 'old', leases: [held(run)], leaseMs: 60_000, now: now + 3 })).toEqual([]);
       expect(await ctx.store.finish({ ...late, result: { state: 'SUCCEEDED', output: { who: 'old' } } })).toBeUndefined();
-      const done = await other.finish({ id: run.id, owner: 'new', now: T0 + 1_005, result: { state: 'SUCCEEDED', output: { who: 'new' } } });
+      const done = await other.finish({ lease: held(again!), now: now + 4, result: { state: 'SUCCEEDED', output: { who: 'new' } } });
       expect(done).toMatchObject({ state: 'SUCCEEDED', output: { who: 'new' }, attempt: 2 });
     });
 
     it('rescue vs a late heartbeat at once: each lease is either renewed or taken back, never both', async () => {
       const two = await ctx.another();
-      const records = await runningMany(ctx.store, 20, 1_000);
-      const [rescued, held] = await Promise.all([
-        two.rescue(rescueArgs(T0 + 2_000)),
-        ctx.store.heartbeat({ owner: 'a', ids: records.map((r) => r.id), leaseMs: 1_000, now: T0 + 2_000 }),
+      const records = await runningMany(ctx.store, 20, 1);
+      const now = await leaseTime(ctx.store).expire(1);
+      const [rescued, renewed] = await Promise.all([
+        two.rescue(rescueArgs(now)),
+        ctx.store.heartbeat({ owner: 'a', leases: records.map((r) => held(r)), leaseMs: 60_000, now }),
       ]);
-      const heldIds = new Set(held.map((h) => h.id));
+      const heldIds = new Set(renewed.map((h) => h.id));
       expect(rescued.finished).toEqual([]);
       for (const r of records) {
         const final = await ctx.store.get(r.id);
         expect(heldIds.has(r.id)).not.toBe(rescued.requeued.includes(r.id));
-        if (heldIds.has(r.id)) expect(final).toMatchObject({ state: 'RUNNING', leaseOwner: 'a', leaseExpiry: T0 + 3_000 });
-        else expect(final).toMatchObject({ state: 'QUEUED', leaseOwner: null });
+        if (heldIds.has(r.id)) {
+          expect(final).toMatchObject({ state: 'RUNNING', leaseOwner: 'a' });
+          leaseTime(ctx.store).expectExpiry(final, now, 60_000);
+        } else {
+          expect(final).toMatchObject({ state: 'QUEUED', leaseOwner: null });
+        }
       }
     });
 
     it('rescue vs finish at once: either the result is stored or the record is requeued', async () => {
       const two = await ctx.another();
-      const records = await runningMany(ctx.store, 20, 1_000);
+      const records = await runningMany(ctx.store, 20, 1);
+      const now = await leaseTime(ctx.store).expire(1);
       const [rescued, ...finished] = await Promise.all([
-        two.rescue(rescueArgs(T0 + 2_000)),
-        ...records.map((r) => ctx.store.finish({ id: r.id, owner: 'a', now: T0 + 2_000, result: { state: 'SUCCEEDED', output: {} } })),
+        two.rescue(rescueArgs(now)),
+        ...records.map((r) => ctx.store.finish({ lease: held(r), now, result: { state: 'SUCCEEDED', output: {} } })),
       ]);
       records.forEach((r, i) => {
         const stored = finished[i] !== undefined;
@@ -143,12 +150,13 @@ export function describeRacesContract(factory: StoreFactory): void {
 
     it('two rescuers at once take back each expired lease exactly once', async () => {
       const two = await ctx.another();
-      const records = await runningMany(ctx.store, 30, 1_000);
+      const records = await runningMany(ctx.store, 30, 1);
       // A third of them with no attempts left, a third with a cancel request: every rescue outcome is raced.
       for (const [i, r] of records.entries()) {
         if (i % 3 === 1) await ctx.store.requestCancel(r.id, T0 + 1, ERR.cancelledBeforeStart);
       }
-      const [a, b] = await Promise.all([ctx.store.rescue(rescueArgs(T0 + 5_000)), two.rescue(rescueArgs(T0 + 5_000))]);
+      const now = await leaseTime(ctx.store).expire(1);
+      const [a, b] = await Promise.all([ctx.store.rescue(rescueArgs(now)), two.rescue(rescueArgs(now))]);
       const all = [...a.requeued, ...a.finished, ...b.requeued, ...b.finished];
       expect(new Set(all).size).toBe(all.length);
       expect(new Set(all)).toEqual(new Set(records.map((r) => r.id)));

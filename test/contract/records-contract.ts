@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseFilter } from '../../src/operations/filter.js';
 import type { OperationRecord } from '../../src/store/operation-store.js';
-import { ERR, LEASE, T0, ids, newOp, rescueArgs, startRunning, useStore, type StoreFactory } from './fixtures.js';
+import { ERR, LEASE, T0, held, ids, newOp, rescueArgs, startRunning, useStore, type StoreFactory } from './fixtures.js';
 
 export function describeRecordsContract(factory: StoreFactory): void {
   const ctx = useStore(factory);
@@ -30,10 +30,12 @@ export function describeRecordsContract(factory: StoreFactory): void {
         attempt: 0,
         maxAttempts: 5,
         requestId: 'req-1',
+        labels: {},
         output: null,
         error: null,
         leaseOwner: null,
         leaseExpiry: null,
+        leaseToken: 0,
       };
       expect(operation).toEqual(expected);
       expect(await ctx.store.get(op.id)).toEqual(expected);
@@ -53,7 +55,7 @@ export function describeRecordsContract(factory: StoreFactory): void {
 
     it('request ids outlive completion', async () => {
       const run = await startRunning(ctx.store, { requestId: 'done-later' });
-      const done = await ctx.store.finish({ id: run.id, owner: 'owner-a', now: T0 + 1, result: { state: 'SUCCEEDED', output: { ok: true } } });
+      const done = await ctx.store.finish({ lease: held(run, 'owner-a'), now: T0 + 1, result: { state: 'SUCCEEDED', output: { ok: true } } });
       const again = await ctx.store.create(newOp({ requestId: 'done-later', now: T0 + 2 }));
       expect(again).toEqual({ operation: done, created: false });
     });
@@ -70,7 +72,7 @@ export function describeRecordsContract(factory: StoreFactory): void {
   describe('delete', () => {
     it('removes a done record', async () => {
       const run = await startRunning(ctx.store);
-      await ctx.store.finish({ id: run.id, owner: 'owner-a', now: T0 + 1, result: { state: 'FAILED', error: ERR.failed } });
+      await ctx.store.finish({ lease: held(run, 'owner-a'), now: T0 + 1, result: { state: 'FAILED', error: ERR.failed } });
       expect(await ctx.store.delete(run.id)).toBe('deleted');
       expect(await ctx.store.get(run.id)).toBeUndefined();
       expect(await ctx.store.delete(run.id)).toBe('not_found');
@@ -121,12 +123,12 @@ export function describeRecordsContract(factory: StoreFactory): void {
         const r2 = await make('test.b', 2);
         await claim('test.b', 2);
         await s.requestCancel(r2.id, T0 + 2, ERR.cancelledBeforeStart); // running, cancel requested
-        const s1 = await make('test.b', 3);
-        await claim('test.b', 3);
-        await s.finish({ id: s1.id, owner: 'w', now: T0 + 3, result: { state: 'SUCCEEDED', output: {} } });
-        const f1 = await make('test.a', 4);
-        await claim('test.a', 4);
-        await s.finish({ id: f1.id, owner: 'w', now: T0 + 4, result: { state: 'FAILED', error: ERR.failed } });
+        await make('test.b', 3);
+        const [s1] = await claim('test.b', 3);
+        await s.finish({ lease: held(s1!), now: T0 + 3, result: { state: 'SUCCEEDED', output: {} } });
+        await make('test.a', 4);
+        const [f1] = await claim('test.a', 4);
+        await s.finish({ lease: held(f1!), now: T0 + 4, result: { state: 'FAILED', error: ERR.failed } });
         const c1 = await make('test.b', 5);
         await s.requestCancel(c1.id, T0 + 5, ERR.cancelledBeforeStart); // cancelled before start
         await make('test.a', 6); // queued

@@ -4,6 +4,8 @@
  * on the same data).
  */
 import { describe } from 'vitest';
+import { describeBatchCancelContract } from './batch-cancel-contract.js';
+import { describeFencingContract } from './fencing-contract.js';
 import { describeLifecycleContract } from './lifecycle-contract.js';
 import { describeRacesContract } from './races-contract.js';
 import { describeRecordsContract } from './records-contract.js';
@@ -16,5 +18,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     describeRecordsContract(factory);
     describeLifecycleContract(factory);
     describeRacesContract(factory);
+    describeFencingContract(factory);
+    describeBatchCancelContract(factory);
   });
 }

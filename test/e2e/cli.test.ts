@@ -3,11 +3,15 @@
  * user module, graceful SIGTERM, and bad flags that exit non-zero with a clear message.
  */
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { spawnServer, REPO_ROOT, type ChildServer } from '../helpers/child-server.js';
 import { createGrpcClient, metadataOf } from '../helpers/grpc-client.js';
 import { responseJson, untilDone, untilRunning } from '../helpers/operations.js';
 import { tempDir } from '../helpers/temp-dir.js';
+
+// Each test starts servers as processes (tsx compiles the sources at each start): seconds each on a loaded
+// machine. A bound for a hung test, not a goal.
+vi.setConfig({ testTimeout: 120_000 });
 
 const dir = tempDir('lro-e2e-cli-');
 const children: ChildServer[] = [];

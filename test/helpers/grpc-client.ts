@@ -22,6 +22,7 @@ export interface Metadata {
   attempt: number;
   createTime: { seconds: string; nanos: number } | null;
   startTime: { seconds: string; nanos: number } | null;
+  updateTime: { seconds: string; nanos: number } | null;
   endTime: { seconds: string; nanos: number } | null;
 }
 
@@ -32,10 +33,12 @@ type Unary = (req: object, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (err
 export function createGrpcClient(address: string) {
   const pkg = grpc.loadPackageDefinition(protos().packageDefinition) as unknown as {
     google: { longrunning: { Operations: grpc.ServiceClientConstructor } };
-    lro: { v1: { Kinds: grpc.ServiceClientConstructor } };
+    lro: { v1: { Kinds: grpc.ServiceClientConstructor; Batch: grpc.ServiceClientConstructor; Watch: grpc.ServiceClientConstructor } };
   };
   const ops = new pkg.google.longrunning.Operations(address, grpc.credentials.createInsecure());
   const kinds = new pkg.lro.v1.Kinds(address, grpc.credentials.createInsecure());
+  const batch = new pkg.lro.v1.Batch(address, grpc.credentials.createInsecure());
+  const watchClient = new pkg.lro.v1.Watch(address, grpc.credentials.createInsecure());
   const call =
     <T>(client: grpc.Client, method: string) =>
     (req: object, opts: grpc.CallOptions = {}): Promise<T> =>
@@ -54,12 +57,26 @@ export function createGrpcClient(address: string) {
     getKind: call<{ name: string; cancellable: boolean; description: string }>(kinds, 'GetKind'),
     startOperationRaw: call<Operation>(kinds, 'StartOperation'),
     /** StartOperation with a plain JSON input. */
-    start(kind: string, input: JsonObject = {}, requestId = '', opts: grpc.CallOptions = {}): Promise<Operation> {
-      return call<Operation>(kinds, 'StartOperation')({ kind: `kinds/${kind}`, input: toStruct(input), requestId }, opts);
+    start(kind: string, input: JsonObject = {}, requestId = '', opts: grpc.CallOptions = {}, labels: Record<string, string> = {}): Promise<Operation> {
+      return call<Operation>(kinds, 'StartOperation')({ kind: `kinds/${kind}`, input: toStruct(input), requestId, labels }, opts);
+    },
+    batchCancel: call<{ results: { name: string; status: { code: number; message: string; details: AnyMessage[] } }[]; nextPageToken: string }>(
+      batch,
+      'BatchCancelOperations',
+    ),
+    /** WatchOperation: the server stream (a grpc-js readable of Operations). */
+    watch(req: { name: string; cancelOnDisconnect?: boolean }, opts: grpc.CallOptions = {}): grpc.ClientReadableStream<Operation> {
+      return (watchClient as unknown as { WatchOperation(r: object, m: grpc.Metadata, o: grpc.CallOptions): grpc.ClientReadableStream<Operation> }).WatchOperation(
+        req,
+        new grpc.Metadata(),
+        opts,
+      );
     },
     close() {
       ops.close();
       kinds.close();
+      batch.close();
+      watchClient.close();
     },
   };
 }

@@ -2,11 +2,12 @@
  * Real PostgreSQL for tests. The database is LRO_TEST_POSTGRES_URL (default: 127.0.0.1:5432, database
  * `test`, user `postgres`, trust auth). Each caller gets its own schema, so runs never see each other's rows.
  *
- * When PostgreSQL cannot be reached: with CI=true the tests FAIL (a CI run must not pass by skipping);
- * elsewhere they are skipped with a loud warning.
+ * When PostgreSQL cannot be reached: under CI (any non-empty CI but false/0, see ci.ts) the tests FAIL (a CI
+ * run must not pass by skipping); elsewhere they are skipped with a loud warning.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { isCi } from './ci.js';
 
 export const POSTGRES_URL = process.env.LRO_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -31,14 +32,14 @@ async function tryConnect(): Promise<Error | undefined> {
 }
 
 /**
- * Whether the PostgreSQL tests can run. Throws when CI=true and the database is unreachable, so the
+ * Whether the PostgreSQL tests can run. Throws under CI when the database is unreachable, so the
  * test file fails instead of skipping. Use as `describe.skipIf(!(await postgresAvailable()))(…)`.
  */
 export function postgresAvailable(): Promise<boolean> {
   availability ??= tryConnect().then((err) => {
     if (!err) return true;
     const message = `PostgreSQL is not reachable at ${POSTGRES_URL}: ${err.message || (err as { code?: string }).code}`;
-    if (process.env.CI === 'true') throw new Error(`${message}. CI=true: the PostgreSQL tests must run, so this is a failure.`);
+    if (isCi()) throw new Error(`${message}. CI=${process.env.CI}: the PostgreSQL tests must run, so this is a failure.`);
     console.warn(
       `\n${'!'.repeat(78)}\n!! SKIPPING the PostgreSQL tests. ${message}\n!! Start one (see "Running several instances" in README.md) or set LRO_TEST_POSTGRES_URL.\n${'!'.repeat(78)}\n`,
     );

@@ -51,7 +51,7 @@ export function ourHttpRules(): Array<Record<string, unknown>> {
 }
 
 /** No credentials. Plain fetch, unlike gaxios, does not throw on a non-2xx: gax then decodes our envelope. */
-export function fetchAuth(urls: string[]) {
+export function fetchAuth(urls: string[]): { getRequestHeaders(): Promise<Headers>; fetch(url: string, init: RequestInit): Promise<Response> } {
   return {
     getRequestHeaders: async () => new Headers(),
     fetch: (url: string, init: RequestInit) => {

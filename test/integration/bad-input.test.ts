@@ -6,10 +6,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/index.js';
-import { protos } from '../../src/proto/protos.js';
 import { toStruct } from '../../src/proto/struct.js';
-import { grpcFailure, metadataOf, statusOf } from '../helpers/grpc-client.js';
-import { countOperations, untilDone } from '../helpers/operations.js';
+import { errorInfoOf, grpcFailure, metadataOf, statusOf } from '../helpers/grpc-client.js';
+import { countOperations, listAll, untilDone } from '../helpers/operations.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let t: TestServer;
@@ -76,12 +75,23 @@ describe('operation names', () => {
     });
   }
 
-  it('the ErrorInfo has the lro.v1 domain and names the field', async () => {
-    const f = await grpcFailure(t.grpc.getOperation({ name: 'foo' }));
-    const s = statusOf(f.err);
-    expect(s.code).toBe(INVALID);
-    const info = s.details.map((d) => d.type_url);
-    expect(info).toEqual(['type.googleapis.com/google.rpc.ErrorInfo']);
+  it('the ErrorInfo has the lro.v1 domain and names the field, and is the only detail', async () => {
+    const cases: Array<[string, Promise<unknown>, string, string]> = [
+      ['GetOperation name', t.grpc.getOperation({ name: 'foo' }), 'INVALID_NAME', 'name'],
+      ['CancelOperation name', t.grpc.cancelOperation({ name: '' }), 'INVALID_NAME', 'name'],
+      ['StartOperation kind', t.grpc.startOperationRaw({ kind: 'foo', input: toStruct({}) }), 'INVALID_NAME', 'kind'],
+      ['GetKind name', t.grpc.getKind({ name: 'kinds/' }), 'INVALID_NAME', 'name'],
+      ['StartOperation request_id', t.grpc.start('demo.sleep', {}, 'has space'), 'INVALID_REQUEST_ID', 'request_id'],
+      ['input field', t.grpc.start('demo.sleep', { seconds: -1 }), 'INVALID_INPUT', 'input.seconds'],
+      ['unknown input field', t.grpc.start('demo.purge', { force: true }), 'INVALID_INPUT', 'input.force'],
+    ];
+    for (const [what, call, reason, field] of cases) {
+      const f = await grpcFailure(call);
+      const s = statusOf(f.err);
+      expect(s.code, what).toBe(INVALID);
+      expect(s.details.map((d) => d.type_url), what).toEqual(['type.googleapis.com/google.rpc.ErrorInfo']);
+      expect(errorInfoOf(s), what).toMatchObject({ domain: 'lro.v1', reason, metadata: { field } });
+    }
   });
 });
 
@@ -184,10 +194,15 @@ describe('the server keeps serving', () => {
   });
 
   it('still starts, runs and lists operations after all of the above', async () => {
-    expect(protos().type('lro.v1.OperationMetadata')).toBeDefined();
     const op = await t.grpc.start('demo.sleep', { seconds: 0.05, steps: 1 });
     const done = await untilDone(t.grpc, op.name);
     expect(metadataOf(done).state).toBe('SUCCEEDED');
+    const listed = await listAll(t.grpc);
+    expect(listed.map((o) => o.name)).toContain(op.name);
+    // The one of beforeAll, the valid start of "an omitted input means the defaults", and this one: the
+    // malformed calls above wrote nothing.
+    expect(listed).toHaveLength(countBefore + 2);
+    expect(listed.find((o) => o.name === op.name)).toEqual(done);
     expect((await t.grpc.listKinds({})).kinds).toHaveLength(4);
   });
 });

@@ -53,35 +53,53 @@ afterAll(async () => {
 });
 
 describe('progress', () => {
-  it('a running demo.sleep shows progress rising and a status message; attempt is 1', async () => {
-    const op = await t.grpc.start('demo.sleep', { seconds: 2, steps: 10 });
-    const seen: { percent: number; message: string }[] = [];
-    const final = await eventually(
-      async () => {
+  it('a running demo.sleep shows progress rising with its status message, update_time moving with it; attempt is 1', async () => {
+    // 0.6 s a step for a minute: it is still running at every snapshot below, however slow the machine,
+    // and it moves on by itself, so each wait below ends on an event that is certain to come.
+    const op = await t.grpc.start('demo.sleep', { seconds: 60, steps: 100 });
+    const progressAbove = (percent: number) =>
+      eventually(async () => {
         const now = await t.grpc.getOperation({ name: op.name });
-        const md = metadataOf(now);
-        if (md.state === 'RUNNING') {
-          seen.push({ percent: md.progressPercent, message: md.statusMessage });
-          expect(md.attempt).toBe(1);
-          expect(md.startTime).not.toBeNull();
-          expect(now.done).toBe(false);
-        }
-        return now.done ? now : undefined;
-      },
-      { timeoutMs: 20_000 },
-    );
-    // Never goes backwards, and was seen strictly between 0 and 100 at least twice, rising.
-    for (let i = 1; i < seen.length; i++) expect(seen[i]!.percent).toBeGreaterThanOrEqual(seen[i - 1]!.percent);
-    const between = [...new Set(seen.filter((s) => s.percent > 0 && s.percent < 100).map((s) => s.percent))];
-    expect(between.length, JSON.stringify(seen)).toBeGreaterThanOrEqual(2);
-    for (const s of seen.filter((x) => x.percent > 0)) expect(s.message).toMatch(/^step \d+ of 10$/);
+        return metadataOf(now).progressPercent > percent ? now : undefined;
+      });
+    const first = await progressAbove(0);
+    const second = await progressAbove(metadataOf(first).progressPercent);
+    await t.grpc.cancelOperation({ name: op.name });
+    const cancelled = await t.grpc.waitOperation({ name: op.name, timeout: { seconds: 20 } });
 
+    for (const snapshot of [first, second]) {
+      const md = metadataOf(snapshot);
+      expect(snapshot.done).toBe(false);
+      expect(md.state).toBe('RUNNING');
+      expect(md.attempt).toBe(1);
+      expect(timestampMs(md.startTime)).toBeGreaterThanOrEqual(timestampMs(md.createTime));
+      // One step is one percent here, and the message names the step the percent shows.
+      expect(md.statusMessage).toBe(`step ${md.progressPercent} of 100`);
+    }
+    const [a, b] = [metadataOf(first), metadataOf(second)];
+    expect(b.progressPercent).toBeGreaterThan(a.progressPercent);
+    // update_time: set at creation, moved by the start, by each progress report and by the end.
+    expect(timestampMs(metadataOf(op).updateTime)).toBe(timestampMs(metadataOf(op).createTime));
+    expect(timestampMs(a.updateTime)).toBeGreaterThan(timestampMs(a.startTime));
+    expect(timestampMs(b.updateTime)).toBeGreaterThan(timestampMs(a.updateTime));
+    const end = metadataOf(cancelled);
+    expect(timestampMs(end.updateTime)).toBeGreaterThanOrEqual(timestampMs(b.updateTime));
+    expect(timestampMs(end.updateTime)).toBe(timestampMs(end.endTime));
+  });
+
+  it('a demo.sleep that runs to its end: SUCCEEDED at 100 %, its last step named, times in order', async () => {
+    const op = await t.grpc.start('demo.sleep', { seconds: 0.1, steps: 2 });
+    const final = await t.grpc.waitOperation({ name: op.name, timeout: { seconds: 20 } });
     const md = metadataOf(final);
+    expect(final.done).toBe(true);
     expect(md.state).toBe('SUCCEEDED');
     expect(md.progressPercent).toBe(100);
+    expect(md.statusMessage).toBe('step 2 of 2');
     expect(md.attempt).toBe(1);
-    expect(timestampMs(md.endTime)).toBeGreaterThanOrEqual(timestampMs(md.startTime));
     expect(timestampMs(md.startTime)).toBeGreaterThanOrEqual(timestampMs(md.createTime));
+    expect(timestampMs(md.endTime)).toBeGreaterThanOrEqual(timestampMs(md.startTime));
+    expect(timestampMs(md.updateTime)).toBe(timestampMs(md.endTime));
+    expect(timestampMs(md.updateTime)).toBeGreaterThan(timestampMs(metadataOf(op).updateTime));
     expect(responseJson(final).slept).toBeGreaterThan(0);
   });
 });
@@ -148,6 +166,42 @@ describe('terminal errors', () => {
     expect(responseOf(done)).toEqual(responseJson(done));
     expect(done.response?.type_url).toBe('type.googleapis.com/google.protobuf.Struct');
     expect(done.metadata.type_url).toBe('type.googleapis.com/lro.v1.OperationMetadata');
+  });
+});
+
+describe('Operation.error', () => {
+  it('holds exactly one google.rpc.ErrorInfo (domain lro.v1, a reason) in details, whatever ended it, over gRPC and HTTP', async () => {
+    const idle = await startTestServer({ concurrency: 0 }); // runs nothing: what it starts stays queued
+    try {
+      const queued = await idle.grpc.start('demo.sleep', {});
+      await idle.grpc.cancelOperation({ name: queued.name });
+      const running = await t.grpc.start('demo.sleep', { seconds: 60, steps: 600 });
+      await untilRunning(t.grpc, running.name);
+      await t.grpc.cancelOperation({ name: running.name });
+      const ended: Array<[TestServer, string, string]> = [
+        [idle, queued.name, 'CANCELLED_BEFORE_START'],
+        [t, running.name, 'CANCELLED_WHILE_RUNNING'],
+        [t, (await t.grpc.start('demo.fail', { code: Code.NOT_FOUND })).name, 'DEMO_FAILURE'],
+        [t, (await t.grpc.start('test.throws', {})).name, 'HANDLER_FAILED'],
+        [t, (await t.grpc.start('test.denied', {})).name, 'NOT_THE_OWNER'],
+        [t, (await t.grpc.start('test.slow', {})).name, 'OPERATION_TIMEOUT'],
+      ];
+      for (const [server, name, reason] of ended) {
+        const done = await server.grpc.waitOperation({ name, timeout: { seconds: 20 } });
+        expect(done.done, name).toBe(true);
+        expect(done.error?.details.map((d) => d.type_url), reason).toEqual(['type.googleapis.com/google.rpc.ErrorInfo']);
+        expect(errorInfoOf(done.error!)).toMatchObject({ domain: 'lro.v1', reason });
+
+        const res = await fetch(`${server.http}/v1/${name}`);
+        const body = (await res.json()) as { error?: { code: number; details: Array<Record<string, unknown>> } };
+        expect(res.status).toBe(200);
+        expect(body.error?.code).toBe(done.error?.code);
+        expect(body.error?.details, reason).toHaveLength(1);
+        expect(body.error?.details[0]).toMatchObject({ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', domain: 'lro.v1', reason });
+      }
+    } finally {
+      await idle.close();
+    }
   });
 });
 

@@ -4,7 +4,7 @@
  * WaitOperation cap is two minutes: whatever happens here within the tests' deadlines travelled by NOTIFY.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalBus } from '../../src/runtime/event-bus.js';
+import { createLocalBus } from '../../src/events/event-bus.js';
 import { defineKind } from '../../src/runtime/kind.js';
 import { createPool, parsePostgresUrl } from '../../src/store/postgres/connection.js';
 import { createPostgresStore } from '../../src/store/postgres/postgres-store.js';

@@ -1,4 +1,7 @@
-/** Opening the PostgreSQL store: concurrent migrations, schemas, refusals, and an unreachable database. */
+/**
+ * Opening the PostgreSQL store: concurrent migrations, schemas, refusals (with a database), and the URL's
+ * settings and an unreachable database (without one).
+ */
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/errors/api-error.js';
@@ -54,14 +57,14 @@ describe.skipIf(!(await postgresAvailable()))('PostgreSQL store: opening and mig
   it('opening a migrated schema again changes nothing', async () => {
     const schema = await fresh();
     const first = await open(schema.url);
-    await first.store.create({ id: '01jb7x4e2k3m5n6p7q8r9s0t1v', kind: 'k', input: {}, cancellable: true, maxAttempts: 1, requestId: null, now: 1 });
+    await first.store.create({ id: '01jb7x4e2k3m5n6p7q8r9s0t1v', kind: 'k', input: {}, cancellable: true, maxAttempts: 1, requestId: null, labels: {}, now: 1 });
     const again = await open(schema.url);
     expect((await again.store.get('01jb7x4e2k3m5n6p7q8r9s0t1v'))?.kind).toBe('k');
   });
 
   it('keeps schemas apart: each sees only its own operations', async () => {
     const [one, two] = [await open((await fresh()).url), await open((await fresh()).url)];
-    await one.store.create({ id: '01jb7x4e2k3m5n6p7q8r9s0t1v', kind: 'k', input: {}, cancellable: true, maxAttempts: 1, requestId: null, now: 1 });
+    await one.store.create({ id: '01jb7x4e2k3m5n6p7q8r9s0t1v', kind: 'k', input: {}, cancellable: true, maxAttempts: 1, requestId: null, labels: {}, now: 1 });
     expect(await two.store.get('01jb7x4e2k3m5n6p7q8r9s0t1v')).toBeUndefined();
   });
 
@@ -71,7 +74,10 @@ describe.skipIf(!(await postgresAvailable()))('PostgreSQL store: opening and mig
     await adminQuery(`INSERT INTO "${schema.schema}".lro_schema_migrations (version, applied_at) VALUES (999, 0)`);
     await expect(openPostgresStore(schema.url, logger)).rejects.toThrow(/version 999\) is newer than this server knows/);
   });
+});
 
+// These need no database: they run (and can fail) whether or not PostgreSQL is there.
+describe('PostgreSQL store: settings and an unreachable database', () => {
   it('rejects a schema name that is not a plain identifier', () => {
     expect(() => parsePostgresUrl('postgres://u@h/db?schema=a;drop')).toThrow(/schema/);
     expect(() => parsePostgresUrl('postgres://u@h/db?schema=1abc')).toThrow(/schema/);

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Code } from '../../src/errors/code.js';
 import { eventually } from '../helpers/eventually.js';
 import { grpcFailure, metadataOf } from '../helpers/grpc-client.js';
-import { listAll, untilDone, untilRunning } from '../helpers/operations.js';
+import { createHeldKind } from '../helpers/held-kind.js';
+import { listAll, responseJson, untilDone } from '../helpers/operations.js';
 import { adminQuery, freshSchemaUrl, POSTGRES_URL, postgresAvailable, type FreshSchema } from '../helpers/postgres.js';
 import type { TestServer } from '../helpers/server.js';
 import { startInstance } from './instances.js';
@@ -21,6 +22,7 @@ function viaProxy(url: string, proxy: TcpProxy): string {
 }
 
 describe.skipIf(!(await postgresAvailable()))('when PostgreSQL goes away', () => {
+  const held = createHeldKind('test.held');
   let schema: FreshSchema;
   let proxy: TcpProxy;
   let server: TestServer;
@@ -29,10 +31,11 @@ describe.skipIf(!(await postgresAvailable()))('when PostgreSQL goes away', () =>
     schema = await freshSchemaUrl();
     const target = new URL(POSTGRES_URL);
     proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    server = await startInstance(viaProxy(schema.url, proxy), { leaseMs: 2_000, heartbeatMs: 200, pollMs: 100 });
+    server = await startInstance(viaProxy(schema.url, proxy), { leaseMs: 2_000, heartbeatMs: 200, pollMs: 100, kinds: [held.kind] });
   });
 
   afterAll(async () => {
+    held.releaseAll();
     await proxy?.up();
     await server?.close();
     await proxy?.down();
@@ -59,15 +62,22 @@ describe.skipIf(!(await postgresAvailable()))('when PostgreSQL goes away', () =>
   });
 
   it('an operation running during the outage is finished after it, not lost', async () => {
-    const op = await server.grpc.start('demo.sleep', { seconds: 1, steps: 20 });
-    await untilRunning(server.grpc, op.name);
+    // Held running until the database is away: its handler ends during the outage, so its result can only
+    // be stored after it.
+    const op = await server.grpc.start('test.held');
+    const run = await held.started(op.name);
     await proxy.down();
+    held.releaseAll(); // this run, and a re-run should the lease run out meanwhile
+    await run.ended;
+    expect(run.abortReason()).toBeUndefined();
+    // A request that fails after the handler ended: the runner's first try to store the result (started as
+    // the handler returned, before this request) met the outage too.
     expect((await grpcFailure(server.grpc.getOperation({ name: op.name }))).code).toBe(Code.UNAVAILABLE);
     await proxy.up();
-    // The handler's result could not be stored while the database was away: it is stored on reconnect, or
-    // (if the lease ran out meanwhile) the operation runs again. Either way it ends done.
+    // Stored on reconnect, or (if the lease ran out meanwhile) run again: either way it ends done.
     const done = await untilDone(server.grpc, op.name, 20_000);
     expect(metadataOf(done).state).toBe('SUCCEEDED');
+    expect(responseJson(done)).toEqual({ attempt: metadataOf(done).attempt });
   });
 });
 

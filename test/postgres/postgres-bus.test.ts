@@ -1,7 +1,7 @@
 /** The cross-instance bus on its own: delivery between instances, echoes, batching, and a dropped LISTEN. */
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OperationEvent } from '../../src/runtime/event-bus.js';
+import type { OperationEvent } from '../../src/events/event-bus.js';
 import { createPool, parsePostgresUrl } from '../../src/store/postgres/connection.js';
 import { createPostgresBus, type PostgresBus } from '../../src/store/postgres/postgres-bus.js';
 import { eventually } from '../helpers/eventually.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, defaultConfig, parseConfig } from '../../src/config.js';
+import { createServer } from '../../src/app.js';
+import { ConfigError, defaultConfig, parseConfig, resolveConfig } from '../../src/config.js';
 
 describe('parseConfig', () => {
   it('uses the defaults of API.md', () => {
@@ -21,8 +22,8 @@ describe('parseConfig', () => {
 
   it('parses durations and kinds modules', () => {
     const c = parseConfig(['--lease', '2s', '--wait-cap', '1.5s', '--kinds', 'a.js', '--kinds', 'b.js'], { LRO_SHUTDOWN_GRACE: '250ms' })!;
-    expect(c).toMatchObject({ leaseMs: 2000, heartbeatMs: 666, waitCapMs: 1500, shutdownGraceMs: 250, kinds: ['a.js', 'b.js'] });
-    expect(parseConfig([], { LRO_KINDS: 'x.js, y.js' })!.kinds).toEqual(['x.js', 'y.js']);
+    expect(c).toMatchObject({ leaseMs: 2000, heartbeatMs: 666, waitCapMs: 1500, shutdownGraceMs: 250, kindModules: ['a.js', 'b.js'] });
+    expect(parseConfig([], { LRO_KINDS: 'x.js, y.js' })!.kindModules).toEqual(['x.js', 'y.js']);
   });
 
   it('returns null for --help', () => {
@@ -33,7 +34,8 @@ describe('parseConfig', () => {
     [['--http-port', 'abc']],
     [['--grpc-port', '70000']],
     [['--store', 'mysql://x']],
-    [['--concurrency', '0']],
+    [['--concurrency', '-1']],
+    [['--concurrency', '10001']],
     [['--lease', 'soon']],
     [['--lease', '1s', '--heartbeat', '2s']],
     [['--log-level', 'loud']],
@@ -45,5 +47,31 @@ describe('parseConfig', () => {
 
   it('does not share state between calls', () => {
     expect(defaultConfig()).not.toBe(defaultConfig());
+  });
+});
+
+describe('one validation for flags and code', () => {
+  it.each([
+    [{ concurrency: -1 }, /--concurrency/],
+    [{ concurrency: 1.5 }, /--concurrency/],
+    [{ httpPort: 70_000 }, /--http-port/],
+    [{ leaseMs: 50 }, /--lease/],
+    [{ leaseMs: 1_000, heartbeatMs: 1_000 }, /--heartbeat must be shorter than --lease/],
+    [{ store: 'mysql://x' }, /--store/],
+    [{ logLevel: 'loud' }, /--log-level/],
+    [{ kindModules: [''] }, /--kinds/],
+  ])('createServer(%j) is refused as the flag would be', (options, message) => {
+    expect(() => createServer(options)).toThrow(ConfigError);
+    expect(() => createServer(options)).toThrow(message);
+    expect(() => resolveConfig(options)).toThrow(message);
+  });
+
+  it('a flag and the same option in code give the same config', () => {
+    const fromFlags = parseConfig(['--lease', '2s', '--concurrency', '0', '--kinds', 'a.js'], {})!;
+    expect(resolveConfig({ leaseMs: 2000, concurrency: 0, kindModules: ['a.js'] })).toEqual(fromFlags);
+  });
+
+  it('names the environment variable when the bad value came from it', () => {
+    expect(() => parseConfig([], { LRO_LEASE: 'soon' })).toThrow(/LRO_LEASE/);
   });
 });

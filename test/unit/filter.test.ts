@@ -7,13 +7,27 @@ const sqlite = { param: () => '?', bool: (v: boolean) => (v ? 1 : 0) };
 const sql = (text: string) => {
   const params: unknown[] = [];
   const expr = parseFilter(text);
-  return expr ? { where: compileFilter(expr, sqlite, params), params } : null;
+  return expr ? { where: compileFilter(expr, sqlite, params, 'labels'), params } : null;
 };
 
 describe('parseFilter', () => {
   it('treats an empty or blank filter as everything', () => {
     expect(parseFilter('')).toBeNull();
     expect(parseFilter('   ')).toBeNull();
+  });
+
+  it('parses label comparisons into the label table', () => {
+    expect(sql('metadata.labels.session = "abc"')).toEqual({
+      where: 'id IN (SELECT operation_id FROM labels WHERE key = ? AND value = ?)',
+      params: ['session', 'abc'],
+    });
+    expect(sql('metadata.labels.env != prod AND done = false')).toEqual({
+      where: '(id NOT IN (SELECT operation_id FROM labels WHERE key = ? AND value = ?) AND done = ?)',
+      params: ['env', 'prod', 0],
+    });
+    for (const bad of ['metadata.labels.Session = "x"', 'metadata.labels. = "x"', 'metadata.labels.a < "x"', 'metadata.labels.a = ']) {
+      expect(() => parseFilter(bad), bad).toThrow(ApiError);
+    }
   });
 
   it('parses each field with its value type', () => {

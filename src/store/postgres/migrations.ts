@@ -34,4 +34,15 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
    CREATE INDEX operations_state ON operations (state, id);
    CREATE INDEX operations_kind ON operations (kind, id);
    CREATE INDEX operations_create_time ON operations (create_time, id);`,
+  // 2: fencing tokens. Every claim increments it; only the current token may heartbeat, report or finish.
+  `ALTER TABLE operations ADD COLUMN lease_token bigint NOT NULL DEFAULT 0;`,
+  // 3: labels. Read back from the row (JSON text); filtered through their own table, whose primary key is the index.
+  `ALTER TABLE operations ADD COLUMN labels text NOT NULL DEFAULT '{}';
+   CREATE TABLE operation_labels (
+     key text COLLATE "C" NOT NULL,
+     value text COLLATE "C" NOT NULL,
+     operation_id text COLLATE "C" NOT NULL REFERENCES operations (id) ON DELETE CASCADE,
+     PRIMARY KEY (key, value, operation_id)
+   );
+   CREATE INDEX operation_labels_operation ON operation_labels (operation_id);`,
 ];

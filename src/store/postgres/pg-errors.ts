@@ -4,6 +4,7 @@
  */
 import { ApiError } from '../../errors/api-error.js';
 import { Code } from '../../errors/code.js';
+import { Reason } from '../../errors/reasons.js';
 
 /** Socket-level failures (Node) seen while connecting or on a live connection. */
 const NETWORK_CODES = new Set([
@@ -43,7 +44,7 @@ export function isConnectionError(err: unknown): boolean {
 /** The message stays generic (clients need not learn where the database lives); the cause is kept for logs. */
 export function storeUnavailable(cause: unknown): ApiError {
   return new ApiError(Code.UNAVAILABLE, 'The operation store (PostgreSQL) cannot be reached right now; retry shortly.', {
-    reason: 'STORE_UNAVAILABLE',
+    reason: Reason.STORE_UNAVAILABLE,
     cause,
   });
 }

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { createLocalBus, type EventBus, type OperationEvent } from '../../runtime/event-bus.js';
+import { createLocalBus, type EventBus, type OperationEvent } from '../../events/event-bus.js';
 import { quoteIdent } from './connection.js';
 
 export interface PostgresBusOptions {
@@ -43,7 +43,9 @@ function parseEnvelope(payload: string | undefined): Envelope | undefined {
     const e = v.e as Partial<OperationEvent> | undefined;
     if (typeof v.i !== 'string' || !e) return undefined;
     if (e.type === 'queued') return { i: v.i, e: { type: 'queued' } };
-    if ((e.type === 'cancel' || e.type === 'done') && typeof e.id === 'string') return { i: v.i, e: { type: e.type, id: e.id } };
+    if ((e.type === 'cancel' || e.type === 'done' || e.type === 'progress') && typeof e.id === 'string') {
+      return { i: v.i, e: { type: e.type, id: e.id } };
+    }
   } catch {
     // Not ours: ignore.
   }

@@ -9,37 +9,62 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { compileListQuery, type SqlDialect } from '../filter-sql.js';
-import type { Finish, ListQuery, OperationError, OperationRecord, OperationStore, RescueResult } from '../operation-store.js';
+import type { BatchCancelResult, Finish, Lease, ListQuery, OperationError, OperationRecord, OperationStore, RescueResult } from '../operation-store.js';
 import { rowToRecord, type Row } from '../row.js';
 import { quoteIdent } from './connection.js';
 import { toStoreError } from './pg-errors.js';
 
 const dialect: SqlDialect = { param: (n) => `$${n}`, bool: (v) => v };
 
+/**
+ * The database's clock in ms: leases are set and compared on it, never on an instance's clock, so skew
+ * between instances cannot expire live work. clock_timestamp(), not now(): the time of the statement.
+ */
+const DB_NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+/** Expired leases taken back per statement. */
+const RESCUE_BATCH = 500;
+/** Advisory lock of the rescuer (namespace "LRO" + 1; the second key is the schema's hash): one instance at a time. */
+const RESCUE_LOCK = 0x4c5250;
+
+/**
+ * A cancel request's SET clause, given the placeholders of now and of the cancelled-before-start error:
+ * both outcomes in one statement. SET expressions read the row as it was, so `state = 'QUEUED'` means
+ * "was queued".
+ */
+const cancelSet = (now: string, error: string) => `requested_cancellation = true, update_time = ${now},
+  state = CASE WHEN state = 'QUEUED' THEN 'CANCELLED' ELSE state END,
+  done = (state = 'QUEUED'),
+  error = CASE WHEN state = 'QUEUED' THEN ${error}::text ELSE error END,
+  end_time = CASE WHEN state = 'QUEUED' THEN ${now} ELSE end_time END`;
+
 /** Statements with a fixed text, prepared once per connection (pg caches them by name). */
-function statements(table: string, schema: string) {
+function statements(table: string, labels: string, schema: string) {
   // The schema's hash keeps names distinct should two stores ever share a connection.
   const tag = createHash('sha256').update(schema).digest('hex').slice(0, 12);
   const named = (name: string, text: string) => ({ name: `lro_${name}_${tag}`, text });
   return {
     insert: named(
       'insert',
-      `INSERT INTO ${table} (id, kind, input, state, done, create_time, update_time, cancellable, max_attempts, request_id)
-       VALUES ($1, $2, $3, 'QUEUED', false, $4, $4, $5, $6, $7)
-       ON CONFLICT (request_id) DO NOTHING RETURNING *`,
+      `WITH created AS (
+         INSERT INTO ${table} (id, kind, input, state, done, create_time, update_time, cancellable, max_attempts, request_id, labels)
+         VALUES ($1, $2, $3, 'QUEUED', false, $4, $4, $5, $6, $7, $8)
+         ON CONFLICT (request_id) DO NOTHING RETURNING *
+       ), labelled AS (
+         INSERT INTO ${labels} (key, value, operation_id) SELECT l.key, l.value, created.id FROM created, unnest($9::text[], $10::text[]) AS l(key, value)
+       )
+       SELECT * FROM created`,
     ),
     byRequestId: named('by_request_id', `SELECT * FROM ${table} WHERE request_id = $1`),
     get: named('get', `SELECT * FROM ${table} WHERE id = $1`),
     delete: named('delete', `DELETE FROM ${table} WHERE id = $1 AND done RETURNING id`),
-    // Both outcomes in one statement: SET expressions read the row as it was, so `state = 'QUEUED'` means "was queued".
-    cancel: named(
-      'cancel',
-      `UPDATE ${table} SET requested_cancellation = true, update_time = $2,
-         state = CASE WHEN state = 'QUEUED' THEN 'CANCELLED' ELSE state END,
-         done = (state = 'QUEUED'),
-         error = CASE WHEN state = 'QUEUED' THEN $3::text ELSE error END,
-         end_time = CASE WHEN state = 'QUEUED' THEN $2 ELSE end_time END
-       WHERE id = $1 AND NOT done RETURNING *`,
+    cancel: named('cancel', `UPDATE ${table} SET ${cancelSet('$2', '$3')} WHERE id = $1 AND NOT done RETURNING *`),
+    cancelIds: named(
+      'cancel_ids',
+      `WITH updated AS (
+         UPDATE ${table} SET ${cancelSet('$2', '$3')} WHERE id = ANY($1::text[]) AND NOT done AND cancellable RETURNING *
+       )
+       SELECT *, true AS changed FROM updated
+       UNION ALL SELECT o.*, false FROM ${table} o WHERE o.id = ANY($1::text[]) AND o.id NOT IN (SELECT id FROM updated)`,
     ),
     claim: named(
       'claim',
@@ -48,39 +73,40 @@ function statements(table: string, schema: string) {
          ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
        )
        UPDATE ${table} o SET state = 'RUNNING', attempt = o.attempt + 1, start_time = $3, update_time = $3,
-         lease_owner = $4, lease_expiry = $5
+         lease_owner = $4, lease_expiry = ${DB_NOW_MS} + $5, lease_token = o.lease_token + 1
        FROM picked WHERE o.id = picked.id RETURNING o.*`,
     ),
     heartbeat: named(
       'heartbeat',
-      `UPDATE ${table} SET lease_expiry = $3
-       WHERE id = ANY($1::text[]) AND state = 'RUNNING' AND lease_owner = $2
-       RETURNING id, requested_cancellation`,
+      `UPDATE ${table} o SET lease_expiry = ${DB_NOW_MS} + $4
+       FROM unnest($1::text[], $2::bigint[]) AS held(id, token)
+       WHERE o.id = held.id AND o.lease_token = held.token AND o.state = 'RUNNING' AND o.lease_owner = $3
+       RETURNING o.id, o.requested_cancellation`,
     ),
     progress: named(
       'progress',
       `UPDATE ${table} SET progress_percent = $3, status_message = COALESCE($4::text, status_message), update_time = $5
-       WHERE id = $1 AND state = 'RUNNING' AND lease_owner = $2`,
+       WHERE id = $1 AND state = 'RUNNING' AND lease_owner = $2 AND lease_token = $6`,
     ),
     finish: named(
       'finish',
       `UPDATE ${table} SET state = $4::text, done = true, output = $5::text, error = $6::text, update_time = $3, end_time = $3,
          progress_percent = CASE WHEN $4::text = 'SUCCEEDED' THEN 100 ELSE progress_percent END,
          lease_owner = NULL, lease_expiry = NULL
-       WHERE id = $1 AND state = 'RUNNING' AND lease_owner = $2 RETURNING *`,
+       WHERE id = $1 AND state = 'RUNNING' AND lease_owner = $2 AND lease_token = $7 RETURNING *`,
     ),
     release: named(
       'release',
       `UPDATE ${table} SET state = 'QUEUED', attempt = GREATEST(attempt - 1, 0), lease_owner = NULL, lease_expiry = NULL,
          update_time = $3
-       WHERE id = $1 AND state = 'RUNNING' AND lease_owner = $2`,
+       WHERE id = $1 AND state = 'RUNNING' AND lease_owner = $2 AND lease_token = $4`,
     ),
     // Locked rows are skipped: a row a heartbeat or finish is changing right now is not expired for long.
     rescue: named(
       'rescue',
       `WITH expired AS (
-         SELECT id FROM ${table} WHERE state = 'RUNNING' AND lease_expiry < $1
-         ORDER BY lease_expiry LIMIT 500 FOR UPDATE SKIP LOCKED
+         SELECT id FROM ${table} WHERE state = 'RUNNING' AND lease_expiry < ${DB_NOW_MS}
+         ORDER BY lease_expiry LIMIT ${RESCUE_BATCH} FOR UPDATE SKIP LOCKED
        )
        UPDATE ${table} o SET
          state = CASE WHEN o.requested_cancellation THEN 'CANCELLED' WHEN o.attempt >= o.max_attempts THEN 'FAILED' ELSE 'QUEUED' END,
@@ -93,10 +119,20 @@ function statements(table: string, schema: string) {
   };
 }
 
+/** A batch cancel's result for one id, from the row the statement returned (with its `changed` flag). */
+function batchResult(id: string, row: Row | undefined): BatchCancelResult {
+  if (!row) return { id, outcome: 'not_found' };
+  const operation = rowToRecord(row);
+  if (row.changed) return { id, outcome: operation.state === 'CANCELLED' ? 'cancelled' : 'requested', operation };
+  // As CancelOperation: a kind that cannot be cancelled answers so in any state.
+  return { id, outcome: operation.cancellable ? 'already_done' : 'not_cancellable', operation };
+}
+
 /** A store over `pool` whose tables live in `schema` (already migrated). `close()` ends the pool. */
 export function createPostgresStore(pool: pg.Pool, schema: string): OperationStore {
   const table = `${quoteIdent(schema)}.operations`;
-  const s = statements(table, schema);
+  const labels = `${quoteIdent(schema)}.operation_labels`;
+  const s = statements(table, labels, schema);
   let closed: Promise<void> | undefined;
 
   async function run(config: pg.QueryConfig): Promise<pg.QueryResult<Row>> {
@@ -113,8 +149,21 @@ export function createPostgresStore(pool: pg.Pool, schema: string): OperationSto
   const byId = (a: OperationRecord, b: OperationRecord) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
   return {
+    leaseClock: 'store',
     async create(op) {
-      const values = [op.id, op.kind, JSON.stringify(op.input), op.now, op.cancellable, op.maxAttempts, op.requestId];
+      const keys = Object.keys(op.labels);
+      const values = [
+        op.id,
+        op.kind,
+        JSON.stringify(op.input),
+        op.now,
+        op.cancellable,
+        op.maxAttempts,
+        op.requestId,
+        JSON.stringify(op.labels),
+        keys,
+        keys.map((k) => op.labels[k]),
+      ];
       // Retried only if the record holding the request id vanished (deleted) between the two statements.
       for (let tries = 0; ; tries++) {
         const row = await one({ ...s.insert, values });
@@ -129,7 +178,28 @@ export function createPostgresStore(pool: pg.Pool, schema: string): OperationSto
       return row && rowToRecord(row);
     },
     async list(listQuery: ListQuery) {
-      return (await query(compileListQuery(listQuery, dialect, table))).map(rowToRecord);
+      return (await query(compileListQuery(listQuery, dialect, table, labels))).map(rowToRecord);
+    },
+    async requestCancelMany(target, now, error) {
+      if ('ids' in target) {
+        const rows = await query({ ...s.cancelIds, values: [target.ids, now, errorJson(error)] });
+        const byId = new Map(rows.map((r) => [r.id as string, r]));
+        return { results: target.ids.map((id) => batchResult(id, byId.get(id))), more: false };
+      }
+      // One statement for the whole page: pick it (one more to know whether others follow), cancel it, read it back.
+      const page = compileListQuery({ ...target.query, limit: target.query.limit + 1 }, dialect, table, labels, { columns: 'id', offset: 2 });
+      const limit = `$${page.values.length + 3}`;
+      const rows = await query({
+        text: `WITH page AS (${page.text}),
+          head AS (SELECT id FROM page ORDER BY id DESC LIMIT ${limit}),
+          updated AS (UPDATE ${table} SET ${cancelSet('$1', '$2')} WHERE id IN (SELECT id FROM head) AND NOT done AND cancellable RETURNING *)
+          SELECT *, true AS changed, (SELECT count(*) FROM page) AS matched FROM updated
+          UNION ALL SELECT o.*, false, (SELECT count(*) FROM page) FROM ${table} o
+            WHERE o.id IN (SELECT id FROM head) AND o.id NOT IN (SELECT id FROM updated)`,
+        values: [now, errorJson(error), ...page.values, target.query.limit],
+      });
+      const results = rows.map((r) => batchResult(r.id as string, r)).sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+      return { results, more: Number(rows[0]?.matched ?? 0) > target.query.limit };
     },
     async delete(id) {
       if (await one({ ...s.delete, values: [id] })) return 'deleted';
@@ -146,31 +216,62 @@ export function createPostgresStore(pool: pg.Pool, schema: string): OperationSto
     },
     async claim({ owner, kinds, limit, leaseMs, now }) {
       if (limit <= 0 || kinds.length === 0) return [];
-      const rows = await query({ ...s.claim, values: [kinds, limit, now, owner, now + leaseMs] });
+      const rows = await query({ ...s.claim, values: [kinds, limit, now, owner, leaseMs] });
       return rows.map(rowToRecord).sort(byId);
     },
-    async heartbeat({ owner, ids, leaseMs, now }) {
-      if (ids.length === 0) return [];
-      const rows = await query({ ...s.heartbeat, values: [ids, owner, now + leaseMs] });
+    async heartbeat({ owner, leases, leaseMs }) {
+      if (leases.length === 0) return [];
+      const rows = await query({ ...s.heartbeat, values: [leases.map((l) => l.id), leases.map((l) => l.token), owner, leaseMs] });
       return rows.map((r) => ({ id: r.id as string, requestedCancellation: Boolean(r.requested_cancellation) }));
     },
-    async progress({ id, owner, percent, message, now }) {
-      return changed({ ...s.progress, values: [id, owner, percent, message, now] });
+    async progress({ lease, percent, message, now }) {
+      return changed({ ...s.progress, values: [lease.id, lease.owner, percent, message, now, lease.token] });
     },
-    async finish({ id, owner, now, result }: { id: string; owner: string; now: number; result: Finish }) {
+    async finish({ lease, now, result }: { lease: Lease; now: number; result: Finish }) {
+      const { id, owner, token } = lease;
       const output = result.state === 'SUCCEEDED' ? JSON.stringify(result.output) : null;
       const error = result.state === 'SUCCEEDED' ? null : errorJson(result.error);
-      const row = await one({ ...s.finish, values: [id, owner, now, result.state, output, error] });
+      const row = await one({ ...s.finish, values: [id, owner, now, result.state, output, error, token] });
       return row && rowToRecord(row);
     },
-    async release({ id, owner, now }) {
-      return changed({ ...s.release, values: [id, owner, now] });
+    async release({ lease, now }) {
+      return changed({ ...s.release, values: [lease.id, lease.owner, now, lease.token] });
     },
     async rescue({ now, exhausted, cancelled }): Promise<RescueResult> {
-      const rows = await query({ ...s.rescue, values: [now, errorJson(exhausted), errorJson(cancelled)] });
       const result: RescueResult = { requeued: [], finished: [] };
-      for (const r of rows) (r.done ? result.finished : result.requeued).push(r.id as string);
-      return result;
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        throw toStoreError(err);
+      }
+      // A checked-out client has no error listener of the pool's: without ours, losing it would crash.
+      const onError = () => {};
+      client.on('error', onError);
+      let broken = false;
+      try {
+        // A session lock: one rescuer at a time over the whole pass; the others skip at once. Each batch
+        // commits on its own, so claims can take the requeued records while the pass goes on.
+        const lock = await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS got', [RESCUE_LOCK, schema]);
+        if (!lock.rows[0]?.got) return result;
+        try {
+          for (;;) {
+            const { rows } = await client.query<Row>({ ...s.rescue, values: [now, errorJson(exhausted), errorJson(cancelled)] });
+            for (const r of rows) (r.done ? result.finished : result.requeued).push(r.id as string);
+            if (rows.length < RESCUE_BATCH) break;
+          }
+        } finally {
+          await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [RESCUE_LOCK, schema]);
+        }
+        return result;
+      } catch (err) {
+        broken = true;
+        throw toStoreError(err);
+      } finally {
+        client.removeListener('error', onError);
+        // A session that failed mid-way may still hold the lock: drop it rather than pool it.
+        client.release(broken);
+      }
     },
     close() {
       closed ??= pool.end();

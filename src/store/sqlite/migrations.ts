@@ -28,4 +28,15 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    CREATE INDEX operations_state ON operations (state, id);
    CREATE INDEX operations_kind ON operations (kind, id);
    CREATE INDEX operations_create_time ON operations (create_time, id);`,
+  // 2: fencing tokens. Every claim increments it; only the current token may heartbeat, report or finish.
+  `ALTER TABLE operations ADD COLUMN lease_token INTEGER NOT NULL DEFAULT 0;`,
+  // 3: labels. Read back from the row (JSON); filtered through their own table, whose primary key is the index.
+  `ALTER TABLE operations ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';
+   CREATE TABLE operation_labels (
+     key TEXT NOT NULL,
+     value TEXT NOT NULL,
+     operation_id TEXT NOT NULL,
+     PRIMARY KEY (key, value, operation_id)
+   ) STRICT, WITHOUT ROWID;
+   CREATE INDEX operation_labels_operation ON operation_labels (operation_id);`,
 ];

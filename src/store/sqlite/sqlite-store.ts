@@ -8,7 +8,10 @@ import { dirname } from 'node:path';
 import { compileListQuery, type SqlDialect } from '../filter-sql.js';
 import type {
   Finish,
+  BatchCancelResult,
+  BatchCancelTarget,
   HeartbeatResult,
+  Lease,
   ListQuery,
   NewOperation,
   OperationError,
@@ -20,6 +23,8 @@ import { rowToRecord, type Row } from '../row.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
 const dialect: SqlDialect = { param: () => '?', bool: (v) => (v ? 1 : 0) };
+/** Expired leases taken back per transaction. */
+const RESCUE_BATCH = 500;
 
 function migrate(db: Database.Database): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
@@ -46,10 +51,12 @@ export function createSqliteStore(path: string): OperationStore {
 
   const s = {
     insert: db.prepare(
-      `INSERT INTO operations (id, kind, input, state, done, create_time, update_time, cancellable, max_attempts, request_id)
-       VALUES (@id, @kind, @input, 'QUEUED', 0, @now, @now, @cancellable, @maxAttempts, @requestId)
+      `INSERT INTO operations (id, kind, input, state, done, create_time, update_time, cancellable, max_attempts, request_id, labels)
+       VALUES (@id, @kind, @input, 'QUEUED', 0, @now, @now, @cancellable, @maxAttempts, @requestId, @labels)
        ON CONFLICT (request_id) DO NOTHING RETURNING *`,
     ),
+    insertLabel: db.prepare('INSERT INTO operation_labels (key, value, operation_id) VALUES (?, ?, ?)'),
+    deleteLabels: db.prepare('DELETE FROM operation_labels WHERE operation_id = ?'),
     byRequestId: db.prepare('SELECT * FROM operations WHERE request_id = ?'),
     get: db.prepare('SELECT * FROM operations WHERE id = ?'),
     delete: db.prepare('DELETE FROM operations WHERE id = ? AND done = 1'),
@@ -63,26 +70,26 @@ export function createSqliteStore(path: string): OperationStore {
     ),
     progress: db.prepare(
       `UPDATE operations SET progress_percent = @percent, status_message = COALESCE(@message, status_message), update_time = @now
-       WHERE id = @id AND state = 'RUNNING' AND lease_owner = @owner`,
+       WHERE id = @id AND state = 'RUNNING' AND lease_owner = @owner AND lease_token = @token`,
     ),
     finish: db.prepare(
       `UPDATE operations SET state = @state, done = 1, output = @output, error = @error, update_time = @now, end_time = @now,
          progress_percent = CASE WHEN @state = 'SUCCEEDED' THEN 100 ELSE progress_percent END,
          lease_owner = NULL, lease_expiry = NULL
-       WHERE id = @id AND state = 'RUNNING' AND lease_owner = @owner RETURNING *`,
+       WHERE id = @id AND state = 'RUNNING' AND lease_owner = @owner AND lease_token = @token RETURNING *`,
     ),
     release: db.prepare(
       `UPDATE operations SET state = 'QUEUED', attempt = MAX(attempt - 1, 0), lease_owner = NULL, lease_expiry = NULL,
-         update_time = @now WHERE id = @id AND state = 'RUNNING' AND lease_owner = @owner`,
+         update_time = @now WHERE id = @id AND state = 'RUNNING' AND lease_owner = @owner AND lease_token = @token`,
     ),
     heartbeat: db.prepare(
       `UPDATE operations SET lease_expiry = @expiry
-       WHERE id = @id AND state = 'RUNNING' AND lease_owner = @owner
+       WHERE id = @id AND state = 'RUNNING' AND lease_owner = @owner AND lease_token = @token
        RETURNING id, requested_cancellation`,
     ),
     expired: db.prepare(
       `SELECT id, attempt, max_attempts, requested_cancellation FROM operations
-       WHERE state = 'RUNNING' AND lease_expiry < ? ORDER BY lease_expiry LIMIT 500`,
+       WHERE state = 'RUNNING' AND lease_expiry < ? ORDER BY lease_expiry LIMIT ${RESCUE_BATCH}`,
     ),
     requeue: db.prepare(
       `UPDATE operations SET state = 'QUEUED', lease_owner = NULL, lease_expiry = NULL, update_time = @now WHERE id = @id`,
@@ -100,7 +107,7 @@ export function createSqliteStore(path: string): OperationStore {
       const kinds = Array.from({ length: kindCount }, () => '?').join(', ');
       st = db.prepare(
         `UPDATE operations SET state = 'RUNNING', attempt = attempt + 1, start_time = ?, update_time = ?,
-           lease_owner = ?, lease_expiry = ?
+           lease_owner = ?, lease_expiry = ?, lease_token = lease_token + 1
          WHERE id IN (SELECT id FROM operations WHERE state = 'QUEUED' AND kind IN (${kinds}) ORDER BY id LIMIT ?)
          RETURNING *`,
       );
@@ -120,9 +127,21 @@ export function createSqliteStore(path: string): OperationStore {
       cancellable: op.cancellable ? 1 : 0,
       maxAttempts: op.maxAttempts,
       requestId: op.requestId,
+      labels: JSON.stringify(op.labels),
     }) as Row | undefined;
-    if (row) return { operation: rowToRecord(row), created: true };
+    if (row) {
+      for (const [key, value] of Object.entries(op.labels)) s.insertLabel.run(key, value, op.id);
+      return { operation: rowToRecord(row), created: true };
+    }
     return { operation: rowToRecord(s.byRequestId.get(op.requestId) as Row), created: false };
+  });
+
+  const remove = db.transaction((id: string): 'deleted' | 'not_found' | 'not_done' => {
+    if (s.delete.run(id).changes === 1) {
+      s.deleteLabels.run(id);
+      return 'deleted';
+    }
+    return s.get.get(id) ? 'not_done' : 'not_found';
   });
 
   const requestCancel = db.transaction((id: string, now: number, error: OperationError) => {
@@ -134,24 +153,66 @@ export function createSqliteStore(path: string): OperationStore {
     return row ? { outcome: 'already_done' as const, operation: rowToRecord(row) } : undefined;
   });
 
+  function listRows(listQuery: ListQuery): Row[] {
+    const { text, values } = compileListQuery(listQuery, dialect, 'operations', 'operation_labels');
+    let statement = listStatements.get(text);
+    if (!statement) {
+      if (listStatements.size >= 200) listStatements.clear(); // filters vary; keep the cache bounded
+      listStatements.set(text, (statement = db.prepare(text)));
+    }
+    return statement.all(...values) as Row[];
+  }
+
+  const requestCancelMany = db.transaction((target: BatchCancelTarget, now: number, error: OperationError) => {
+    let ids: string[];
+    let more = false;
+    if ('ids' in target) {
+      ids = target.ids;
+    } else {
+      const rows = listRows({ ...target.query, limit: target.query.limit + 1 });
+      more = rows.length > target.query.limit;
+      ids = rows.slice(0, target.query.limit).map((r) => r.id as string);
+    }
+    // An id given twice gets the first one's result (both see the call's effect, as one statement would).
+    const byId = new Map<string, BatchCancelResult>();
+    const results = ids.map((id): BatchCancelResult => {
+      let result = byId.get(id);
+      if (!result) byId.set(id, (result = cancelOne(id, now, error)));
+      return result;
+    });
+    return { results, more };
+  });
+
+  function cancelOne(id: string, now: number, error: OperationError): BatchCancelResult {
+    const row = s.get.get(id) as Row | undefined;
+    if (!row) return { id, outcome: 'not_found' };
+    // As CancelOperation: a kind that cannot be cancelled answers so in any state.
+    if (!row.cancellable) return { id, outcome: 'not_cancellable', operation: rowToRecord(row) };
+    if (row.done) return { id, outcome: 'already_done', operation: rowToRecord(row) };
+    const queued = s.cancelQueued.get({ id, now, error: errorJson(error) }) as Row | undefined;
+    if (queued) return { id, outcome: 'cancelled', operation: rowToRecord(queued) };
+    return { id, outcome: 'requested', operation: rowToRecord(s.cancelRunning.get({ id, now }) as Row) };
+  }
+
   const claim = db.transaction((owner: string, kinds: string[], limit: number, leaseMs: number, now: number) =>
     (claimStatement(kinds.length).all(now, now, owner, now + leaseMs, ...kinds, limit) as Row[])
       .map(rowToRecord)
       .sort((a, b) => (a.id < b.id ? -1 : 1)),
   );
 
-  const heartbeat = db.transaction((owner: string, ids: string[], leaseMs: number, now: number) => {
+  const heartbeat = db.transaction((owner: string, leases: { id: string; token: number }[], leaseMs: number, now: number) => {
     const held: HeartbeatResult[] = [];
-    for (const id of ids) {
-      const row = s.heartbeat.get({ id, owner, now, expiry: now + leaseMs }) as Row | undefined;
+    for (const { id, token } of leases) {
+      const row = s.heartbeat.get({ id, owner, token, expiry: now + leaseMs }) as Row | undefined;
       if (row) held.push({ id, requestedCancellation: Boolean(row.requested_cancellation) });
     }
     return held;
   });
 
-  const rescue = db.transaction((now: number, exhausted: OperationError, cancelled: OperationError): RescueResult => {
-    const result: RescueResult = { requeued: [], finished: [] };
-    for (const row of s.expired.all(now) as Row[]) {
+  /** One batch; returns how many records it took back. */
+  const rescueBatch = db.transaction((now: number, exhausted: OperationError, cancelled: OperationError, result: RescueResult): number => {
+    const rows = s.expired.all(now) as Row[];
+    for (const row of rows) {
       const id = row.id as string;
       if (row.requested_cancellation) {
         s.failExpired.run({ id, now, state: 'CANCELLED', error: errorJson(cancelled) });
@@ -164,10 +225,11 @@ export function createSqliteStore(path: string): OperationStore {
         result.requeued.push(id);
       }
     }
-    return result;
+    return rows.length;
   });
 
   return {
+    leaseClock: 'caller',
     async create(op) {
       return create.immediate(op);
     },
@@ -176,17 +238,13 @@ export function createSqliteStore(path: string): OperationStore {
       return row && rowToRecord(row);
     },
     async list(listQuery: ListQuery) {
-      const { text, values } = compileListQuery(listQuery, dialect, 'operations');
-      let statement = listStatements.get(text);
-      if (!statement) {
-        if (listStatements.size >= 200) listStatements.clear(); // filters vary; keep the cache bounded
-        listStatements.set(text, (statement = db.prepare(text)));
-      }
-      return (statement.all(...values) as Row[]).map(rowToRecord);
+      return listRows(listQuery).map(rowToRecord);
+    },
+    async requestCancelMany(target, now, error) {
+      return requestCancelMany.immediate(target, now, error);
     },
     async delete(id) {
-      if (s.delete.run(id).changes === 1) return 'deleted';
-      return s.get.get(id) ? 'not_done' : 'not_found';
+      return remove(id);
     },
     async requestCancel(id, now, error) {
       return requestCancel.immediate(id, now, error);
@@ -195,17 +253,16 @@ export function createSqliteStore(path: string): OperationStore {
       if (limit <= 0 || kinds.length === 0) return [];
       return claim.immediate(owner, kinds, limit, leaseMs, now);
     },
-    async heartbeat({ owner, ids, leaseMs, now }) {
-      if (ids.length === 0) return [];
-      return heartbeat.immediate(owner, ids, leaseMs, now);
+    async heartbeat({ owner, leases, leaseMs, now }) {
+      if (leases.length === 0) return [];
+      return heartbeat.immediate(owner, leases, leaseMs, now);
     },
-    async progress({ id, owner, percent, message, now }) {
-      return s.progress.run({ id, owner, percent, message, now }).changes === 1;
+    async progress({ lease, percent, message, now }) {
+      return s.progress.run({ ...lease, percent, message, now }).changes === 1;
     },
-    async finish({ id, owner, now, result }: { id: string; owner: string; now: number; result: Finish }) {
+    async finish({ lease, now, result }: { lease: Lease; now: number; result: Finish }) {
       const row = s.finish.get({
-        id,
-        owner,
+        ...lease,
         now,
         state: result.state,
         output: result.state === 'SUCCEEDED' ? JSON.stringify(result.output) : null,
@@ -213,11 +270,16 @@ export function createSqliteStore(path: string): OperationStore {
       }) as Row | undefined;
       return row && rowToRecord(row);
     },
-    async release({ id, owner, now }) {
-      return s.release.run({ id, owner, now }).changes === 1;
+    async release({ lease, now }) {
+      return s.release.run({ ...lease, now }).changes === 1;
     },
     async rescue({ now, exhausted, cancelled }) {
-      return rescue.immediate(now, exhausted, cancelled);
+      // A transaction per batch, so claims and other writers get the file between batches.
+      const result: RescueResult = { requeued: [], finished: [] };
+      while (rescueBatch.immediate(now, exhausted, cancelled, result) === RESCUE_BATCH) {
+        await new Promise((r) => setImmediate(r));
+      }
+      return result;
     },
     async close() {
       if (db.open) db.close();

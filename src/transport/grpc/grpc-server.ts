@@ -5,31 +5,65 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { ServiceDefinition } from '@grpc/proto-loader';
-import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { ApiError } from '../../errors/api-error.js';
 import { Code } from '../../errors/code.js';
 import { toGrpcError } from '../../errors/status-mapping.js';
-import type { CallContext, ServiceImplementation } from '../../operations/call-context.js';
-import { protoIncludeDirs, protos, type ServiceName } from '../../proto/protos.js';
-import { reflectionPackageDefinition } from './reflection-descriptors.js';
+import { toPublicError } from '../../errors/public-error.js';
+import { createCallContext, type ServiceImplementation } from '../../operations/call-context.js';
+import { protos, type ServiceName } from '../../proto/protos.js';
+import { addReflection, HEALTH_SERVICE } from './reflection-service.js';
 
 export interface GrpcServerHandle {
   server: grpc.Server;
   health: HealthImplementation;
   /** Binds `host:port` (port 0 picks one); resolves to the bound port. */
   listen(host: string, port: number): Promise<number>;
+  /** What grpc.health.v1 answers for every service (NOT_SERVING while the server drains). */
+  setServing(serving: boolean): void;
   /** Stops accepting calls, lets running calls end for up to `graceMs`, then cuts them off. */
   close(graceMs: number): Promise<void>;
 }
 
-/** The file a top-level symbol was loaded from, relative to its include folder (for reflection). */
-function sourceFileOf(fqn: string): string | undefined {
-  const filename = protos().root.lookup(fqn)?.filename;
-  if (!filename) return undefined;
-  const dir = protoIncludeDirs().find((d) => filename.startsWith(`${d}/`));
-  return dir ? filename.slice(dir.length + 1) : undefined;
+function requestIdOf(metadata: grpc.Metadata): string | undefined {
+  const value = metadata.get('x-request-id')[0];
+  return typeof value === 'string' && value.length > 0 && value.length <= 128 ? value : undefined;
+}
+
+/** Writes a stream's messages with backpressure; ends OK after the last, with the error's status on a failure. */
+async function writeStream(
+  call: grpc.ServerWritableStream<unknown, object>,
+  messages: AsyncIterable<object>,
+  toError: (err: unknown) => grpc.ServiceError,
+): Promise<void> {
+  const iterator = messages[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done || call.cancelled) break;
+      if (!call.write(next.value)) await drained(call);
+    }
+    if (!call.cancelled) call.end();
+  } catch (err) {
+    if (!call.cancelled) call.emit('error', toError(err));
+  } finally {
+    // Ends the producer too (a watch stops listening; one whose client left may cancel its operation).
+    await iterator.return?.();
+  }
+}
+
+/** Resolves when the call can take more messages, or when the client has gone. */
+function drained(call: grpc.ServerWritableStream<unknown, object>): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off('drain', done);
+      call.off('cancelled', done);
+      resolve();
+    };
+    call.on('drain', done);
+    call.on('cancelled', done);
+  });
 }
 
 function deadlineMs(deadline: grpc.Deadline): number | undefined {
@@ -49,30 +83,52 @@ export function createGrpcServer(
   for (const [serviceName, impl] of Object.entries(implementations)) {
     const definition = packageDefinition[serviceName] as ServiceDefinition;
     const handlers: grpc.UntypedServiceImplementation = {};
-    for (const [methodName] of Object.entries(definition)) {
+    for (const [methodName, methodDefinition] of Object.entries(definition)) {
       const fn = impl[methodName];
-      handlers[methodName] = (call: grpc.ServerUnaryCall<unknown, object>, callback: grpc.sendUnaryData<object>) => {
-        if (!fn) {
-          callback(toGrpcError(new ApiError(Code.UNIMPLEMENTED, `${serviceName}.${methodName} is not implemented`)));
-          return;
-        }
-        const controller = new AbortController();
-        const abort = () => controller.abort();
-        call.on('cancelled', abort);
-        shutdown.addEventListener('abort', abort, { once: true });
-        const ctx: CallContext = { signal: controller.signal, deadline: deadlineMs(call.getDeadline()) };
-        fn(call.request as never, ctx).then(
-          (response) => {
-            shutdown.removeEventListener('abort', abort);
-            callback(null, response);
+      const method = `${serviceName}/${methodName}`;
+      const contextOf = (call: grpc.ServerUnaryCall<unknown, object> | grpc.ServerWritableStream<unknown, object>) =>
+        createCallContext(
+          {
+            onClientGone: (gone) => (call.cancelled ? gone() : call.once('cancelled', gone)),
+            deadline: deadlineMs(call.getDeadline()),
+            requestId: requestIdOf(call.metadata),
           },
-          (err: unknown) => {
-            shutdown.removeEventListener('abort', abort);
-            if (!(err instanceof ApiError)) logger.error({ err, method: `${serviceName}/${methodName}` }, 'unexpected error');
-            callback(toGrpcError(err));
-          },
+          shutdown,
         );
+      const publicError = (err: unknown, requestId: string) => {
+        const { error, unexpected } = toPublicError(err, requestId);
+        if (unexpected) logger.error({ err, method, requestId }, 'unexpected error');
+        return toGrpcError(error);
       };
+      if (!fn) {
+        handlers[methodName] = (_call: unknown, callback?: grpc.sendUnaryData<object>) => {
+          const error = toGrpcError(new ApiError(Code.UNIMPLEMENTED, `${serviceName}.${methodName} is not implemented`));
+          if (callback) callback(error);
+          else (_call as grpc.ServerWritableStream<unknown, object>).emit('error', error);
+        };
+      } else if (methodDefinition.responseStream) {
+        handlers[methodName] = (call: grpc.ServerWritableStream<unknown, object>) => {
+          const ctx = contextOf(call);
+          void (async () => {
+            let messages: AsyncIterable<object>;
+            try {
+              messages = (await fn(call.request as never, ctx)) as AsyncIterable<object>;
+            } catch (err) {
+              call.emit('error', publicError(err, ctx.requestId));
+              return;
+            }
+            await writeStream(call, messages, (err) => publicError(err, ctx.requestId));
+          })();
+        };
+      } else {
+        handlers[methodName] = (call: grpc.ServerUnaryCall<unknown, object>, callback: grpc.sendUnaryData<object>) => {
+          const ctx = contextOf(call);
+          fn(call.request as never, ctx).then(
+            (response) => callback(null, response as object),
+            (err: unknown) => callback(publicError(err, ctx.requestId)),
+          );
+        };
+      }
     }
     server.addService(definition, handlers);
     serving[serviceName] = 'SERVING';
@@ -80,7 +136,7 @@ export function createGrpcServer(
 
   const health = new HealthImplementation(serving);
   health.addToServer(server);
-  new ReflectionService(reflectionPackageDefinition(packageDefinition, sourceFileOf)).addToServer(server);
+  addReflection(server, [...Object.keys(implementations), HEALTH_SERVICE]);
 
   return {
     server,
@@ -91,6 +147,9 @@ export function createGrpcServer(
           err ? reject(err) : resolve(bound),
         );
       });
+    },
+    setServing(on) {
+      for (const name of Object.keys(serving)) health.setStatus(name, on ? 'SERVING' : 'NOT_SERVING');
     },
     close(graceMs) {
       for (const name of Object.keys(serving)) health.setStatus(name, 'NOT_SERVING');

@@ -1,168 +1,127 @@
 /**
- * Descriptors for gRPC server reflection. proto-loader describes the loaded protos as one merged file per
- * package (`google_longrunning.proto`), with relative type names and no `dependency` lists; reflection
- * clients (buf curl, grpcurl, Postman) cannot link those. This splits them back into their source files
- * (`lro/v1/kinds.proto`, `google/protobuf/timestamp.proto`, …), qualifies every type name and fills in
- * each file's dependencies — once, at start-up.
+ * The FileDescriptorProtos that server reflection serves, built once from the .proto sources: one per
+ * source file under its import name, with its imports as `dependency`, every transitive import served
+ * too (google/api/annotations.proto and google/protobuf/descriptor.proto, which custom options extend,
+ * included), and indexes by symbol and by extension for the reflection requests.
  */
-import type { PackageDefinition } from '@grpc/proto-loader';
-import descriptor from 'protobufjs/ext/descriptor/index.js';
+import protobuf from 'protobufjs';
+import { DescriptorBuilder, strip, type Obj } from './descriptor-elements.js';
+import { loadProtoSources, type ProtoSource } from './proto-sources.js';
 
-interface FieldLike {
-  name?: string;
-  typeName?: string;
-  extendee?: string;
-}
-interface MessageLike {
-  name?: string;
-  field?: FieldLike[];
-  extension?: FieldLike[];
-  nestedType?: MessageLike[];
-  enumType?: { name?: string }[];
-}
-interface ServiceLike {
-  name?: string;
-  method?: { inputType?: string; outputType?: string }[];
-}
-interface FileLike {
-  name?: string;
-  package?: string;
-  syntax?: string;
-  dependency?: string[];
-  messageType?: MessageLike[];
-  enumType?: { name?: string }[];
-  service?: ServiceLike[];
-  extension?: FieldLike[];
+export interface ReflectionFile {
+  name: string;
+  /** The encoded FileDescriptorProto. */
+  bytes: Uint8Array;
+  dependencies: string[];
 }
 
-type FileDescriptorProtoType = {
-  decode(bin: Uint8Array): FileLike;
-  encode(file: FileLike): { finish(): Uint8Array };
-};
+export interface ReflectionDescriptors {
+  /** By import name, in the order they were reached from the entry files. */
+  files: ReadonlyMap<string, ReflectionFile>;
+  /** Fully qualified name without a leading dot (message, field, oneof, enum, value, service, method, extension) → file. */
+  symbols: ReadonlyMap<string, string>;
+  /** Extended message (no leading dot) → extension number → file. */
+  extensions: ReadonlyMap<string, ReadonlyMap<number, string>>;
+}
 
-/** protobufjs defines the well-known types itself, without a file name: these are their canonical files. */
-const WELL_KNOWN: Record<string, string> = {
-  Any: 'any',
-  Duration: 'duration',
-  Timestamp: 'timestamp',
-  Empty: 'empty',
-  Struct: 'struct',
-  Value: 'struct',
-  ListValue: 'struct',
-  NullValue: 'struct',
-  FieldMask: 'field_mask',
-  DoubleValue: 'wrappers',
-  FloatValue: 'wrappers',
-  Int64Value: 'wrappers',
-  UInt64Value: 'wrappers',
-  Int32Value: 'wrappers',
-  UInt32Value: 'wrappers',
-  BoolValue: 'wrappers',
-  StringValue: 'wrappers',
-  BytesValue: 'wrappers',
-};
+/** Custom options extend its messages, and encoding them needs its types: always part of the set. */
+const DESCRIPTOR_PROTO = 'google/protobuf/descriptor.proto';
 
-/**
- * @param sourceFile the source file of a top-level symbol (fully qualified, no leading dot), relative to
- *   its include folder, or undefined when unknown.
- */
-export function reflectionPackageDefinition(
-  packageDefinition: PackageDefinition,
-  sourceFile: (fqn: string) => string | undefined,
-): PackageDefinition {
-  const FileDescriptorProto = (descriptor as unknown as { FileDescriptorProto: FileDescriptorProtoType }).FileDescriptorProto;
-  const merged = new Map<string, FileLike>();
-  for (const entry of Object.values(packageDefinition)) {
-    for (const bin of (entry as { fileDescriptorProtos?: Uint8Array[] }).fileDescriptorProtos ?? []) {
-      const file = FileDescriptorProto.decode(bin);
-      if (file.name && !merged.has(file.name)) merged.set(file.name, file);
-    }
+export function buildReflectionDescriptors(entries: readonly string[], locate: (name: string) => string | undefined): ReflectionDescriptors {
+  const { files: sources, root } = loadProtoSources([...entries, DESCRIPTOR_PROTO], locate);
+  const builder = new DescriptorBuilder(root);
+  const FileDescriptorProto = root.lookupType('google.protobuf.FileDescriptorProto');
+  const elements = topLevelElements(root);
+
+  const files = new Map<string, ReflectionFile>();
+  const symbols = new Map<string, string>();
+  const extensions = new Map<string, Map<number, string>>();
+  for (const source of sources) {
+    const file = fileDescriptor(source, elements.get(source.name) ?? [], builder);
+    const bytes = FileDescriptorProto.encode(FileDescriptorProto.fromObject(file)).finish();
+    files.set(source.name, { name: source.name, bytes, dependencies: [...source.imports, ...source.weakImports] });
+    indexFile(file, source.name, symbols, extensions);
   }
+  return { files, symbols, extensions };
+}
 
-  // 1. Split every merged file into its source files.
-  const files = new Map<string, FileLike>();
-  const fileFor = (pkg: string, name: string | undefined, fallback: string): FileLike => {
-    const fqn = pkg ? `${pkg}.${name}` : `${name}`;
-    const wkt = pkg === 'google.protobuf' ? `google/protobuf/${WELL_KNOWN[name ?? ''] ?? 'descriptor'}.proto` : undefined;
-    const fileName = wkt ?? sourceFile(fqn) ?? fallback;
-    let file = files.get(fileName);
-    if (!file) {
-      // descriptor.proto is proto2 (enums from 1, defaults); the others here are proto3.
-      const syntax = fileName === 'google/protobuf/descriptor.proto' ? 'proto2' : 'proto3';
-      file = { name: fileName, package: pkg, syntax, messageType: [], enumType: [], service: [] };
-      files.set(fileName, file);
-    }
-    return file;
-  };
-  for (const [mergedName, m] of merged) {
-    const pkg = m.package ?? '';
-    for (const msg of m.messageType ?? []) fileFor(pkg, msg.name, mergedName).messageType!.push(msg);
-    for (const en of m.enumType ?? []) fileFor(pkg, en.name, mergedName).enumType!.push(en);
-    for (const svc of m.service ?? []) fileFor(pkg, svc.name, mergedName).service!.push(svc);
-  }
+function fileDescriptor(source: ProtoSource, elements: protobuf.ReflectionObject[], builder: DescriptorBuilder): Obj {
+  const dependency = [...source.imports, ...source.weakImports];
+  return strip({
+    name: source.name,
+    package: source.package || undefined,
+    dependency,
+    weak_dependency: source.weakImports.map((w) => dependency.indexOf(w)),
+    message_type: elements.filter((e) => e instanceof protobuf.Type).map((t) => builder.message(t)),
+    enum_type: elements.filter((e) => e instanceof protobuf.Enum).map((e) => builder.enumeration(e)),
+    service: elements.filter((e) => e instanceof protobuf.Service).map((s) => builder.service(s)),
+    extension: elements.filter((e) => e instanceof protobuf.Field).map((f) => builder.extension(f)),
+    options: builder.fileOptions(source.options, source.package),
+    // protoc leaves `syntax` unset for proto2.
+    syntax: source.syntax === 'proto3' ? 'proto3' : undefined,
+  });
+}
 
-  // 2. Index where every type lives.
-  const owner = new Map<string, string>(); // ".pkg.Type" → file name
-  const indexMessages = (prefix: string, messages: MessageLike[] | undefined, fileName: string) => {
-    for (const msg of messages ?? []) {
-      const fqn = `${prefix}.${msg.name}`;
-      owner.set(fqn, fileName);
-      for (const e of msg.enumType ?? []) owner.set(`${fqn}.${e.name}`, fileName);
-      indexMessages(fqn, msg.nestedType, fileName);
-    }
-  };
-  for (const [name, file] of files) {
-    const prefix = file.package ? `.${file.package}` : '';
-    indexMessages(prefix, file.messageType, name);
-    for (const e of file.enumType ?? []) owner.set(`${prefix}.${e.name}`, name);
-  }
-
-  /** Resolves a type reference as protoc does: innermost scope first, then outwards; fully qualified out. */
-  const resolve = (typeName: string | undefined, scope: string): string | undefined => {
-    if (!typeName || typeName.startsWith('.')) return typeName;
-    for (let s = scope; ; s = s.slice(0, Math.max(0, s.lastIndexOf('.')))) {
-      const candidate = `${s}.${typeName}`;
-      if (owner.has(candidate)) return candidate;
-      if (s === '') return `.${typeName}`;
-    }
-  };
-
-  // 3. Qualify references and record dependencies.
-  const out: Uint8Array[] = [];
-  for (const [name, file] of files) {
-    const deps = new Set<string>();
-    const ref = (typeName: string | undefined) => {
-      const target = typeName ? owner.get(typeName) : undefined;
-      if (target && target !== name) deps.add(target);
-      return typeName;
-    };
-    const fixFields = (fields: FieldLike[] | undefined, scope: string) => {
-      for (const f of fields ?? []) {
-        f.typeName = ref(resolve(f.typeName, scope));
-        f.extendee = ref(resolve(f.extendee, scope));
-      }
-    };
-    const visitMessages = (messages: MessageLike[] | undefined, scope: string) => {
-      for (const msg of messages ?? []) {
-        const fqn = `${scope}.${msg.name}`;
-        // protobufjs sews extensions into their extendee as fields named ".pkg.name": they belong to other
-        // files (and would make google.protobuf import google.api, a cycle), so they are left out.
-        msg.field = msg.field?.filter((f) => !f.name?.startsWith('.'));
-        fixFields(msg.field, fqn);
-        fixFields(msg.extension, fqn);
-        visitMessages(msg.nestedType, fqn);
-      }
-    };
-    const pkg = file.package ? `.${file.package}` : '';
-    visitMessages(file.messageType, pkg);
-    for (const svc of file.service ?? []) {
-      for (const m of svc.method ?? []) {
-        m.inputType = ref(resolve(m.inputType, pkg));
-        m.outputType = ref(resolve(m.outputType, pkg));
+/** Top-level messages, enums, services and extensions, grouped by the file that declared them. */
+function topLevelElements(root: protobuf.Root): Map<string, protobuf.ReflectionObject[]> {
+  const byFile = new Map<string, protobuf.ReflectionObject[]>();
+  const walk = (ns: protobuf.Namespace) => {
+    for (const el of ns.nestedArray) {
+      const topLevel =
+        el instanceof protobuf.Type ||
+        el instanceof protobuf.Enum ||
+        el instanceof protobuf.Service ||
+        (el instanceof protobuf.Field && el.extend !== undefined);
+      if (topLevel) {
+        if (!el.filename) throw new Error(`reflection: ${el.fullName} has no source file`);
+        byFile.set(el.filename, [...(byFile.get(el.filename) ?? []), el]);
+      } else if (el instanceof protobuf.Namespace) {
+        walk(el); // a package
       }
     }
-    file.dependency = [...deps].sort();
-    out.push(FileDescriptorProto.encode(file).finish());
+  };
+  walk(root);
+  return byFile;
+}
+
+type D = Obj & { name: string };
+
+/** Every name protobuf-go's registry resolves by name, as grpc-go's reflection answers them. */
+function indexFile(file: Obj, fileName: string, symbols: Map<string, string>, extensions: Map<string, Map<number, string>>): void {
+  const add = (fqn: string) => symbols.set(fqn, fileName);
+  const list = (o: Obj, key: string) => (o[key] as D[] | undefined) ?? [];
+  const ext = (scope: string, e: D) => {
+    add(`${scope}.${e.name}`.replace(/^\./, ''));
+    const extendee = String(e.extendee).replace(/^\./, '');
+    const numbers = extensions.get(extendee) ?? new Map<number, string>();
+    numbers.set(Number(e.number), fileName);
+    extensions.set(extendee, numbers);
+  };
+  const enums = (scope: string, o: Obj) => {
+    for (const en of list(o, 'enum_type')) {
+      add(`${scope}.${en.name}`.replace(/^\./, ''));
+      // Enum values are siblings of their enum, as in C++ scoping.
+      for (const v of list(en, 'value')) add(`${scope}.${v.name}`.replace(/^\./, ''));
+    }
+  };
+  const messages = (scope: string, o: Obj) => {
+    for (const m of list(o, 'message_type').concat(list(o, 'nested_type'))) {
+      const fqn = `${scope}.${m.name}`.replace(/^\./, '');
+      add(fqn);
+      for (const f of list(m, 'field')) add(`${fqn}.${f.name}`);
+      for (const od of list(m, 'oneof_decl')) add(`${fqn}.${od.name}`);
+      for (const e of list(m, 'extension')) ext(fqn, e);
+      enums(fqn, m);
+      messages(fqn, m);
+    }
+  };
+  const pkg = (file.package as string | undefined) ?? '';
+  messages(pkg, file);
+  enums(pkg, file);
+  for (const e of list(file, 'extension')) ext(pkg, e);
+  for (const s of list(file, 'service')) {
+    const fqn = `${pkg}.${s.name}`.replace(/^\./, '');
+    add(fqn);
+    for (const m of list(s, 'method')) add(`${fqn}.${m.name}`);
   }
-  return { all: { format: 'Protocol Buffer 3 FileDescriptorProto', fileDescriptorProtos: out } } as unknown as PackageDefinition;
 }

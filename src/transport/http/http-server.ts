@@ -9,20 +9,30 @@ import fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Logger } from 'pino';
 import { ApiError, invalidArgument, notFound } from '../../errors/api-error.js';
 import { Code } from '../../errors/code.js';
-import type { CallContext, ServiceImplementation } from '../../operations/call-context.js';
+import { toPublicError } from '../../errors/public-error.js';
+import { createCallContext, type ServiceImplementation } from '../../operations/call-context.js';
 import { protos, type ServiceName } from '../../proto/protos.js';
 import { HttpApiError, methodNotAllowed, sendError, toHttpApiError, writeClientError } from './http-errors.js';
 import { splitPath } from './path-template.js';
 import { bindRequest, parseQuery } from './request-binding.js';
+import { sendEventStream } from './event-stream.js';
 import { toJson } from './response-json.js';
 import { createRouteTable, type Route } from './route-table.js';
+import { Reason } from '../../errors/reasons.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 export interface HttpServerOptions {
   /** Largest request body in bytes (default 1 MiB); larger is 413. */
   bodyLimit?: number;
+  /** How often an idle event stream gets a `: keep-alive` comment (default 15 s). */
+  keepAliveMs?: number;
 }
+
+const KEEP_ALIVE_MS = 15_000;
+
+/** The SSE event name of a streaming RPC's messages: its response type's name, lowercased (`operation`). */
+const eventName = (route: Route) => route.responseType.name.charAt(0).toLowerCase() + route.responseType.name.slice(1);
 
 export interface HttpServerHandle {
   app: FastifyInstance;
@@ -30,8 +40,11 @@ export interface HttpServerHandle {
   routes: readonly Route[];
   /** Binds `host:port` (port 0 picks one); resolves to the bound port. */
   listen(host: string, port: number): Promise<number>;
-  /** Stops accepting requests and waits for running ones (the shutdown signal has already released waiters). */
-  close(): Promise<void>;
+  /**
+   * Stops accepting requests and waits for running ones (the shutdown signal has already released waiters
+   * and ended event streams) for up to `graceMs`, then cuts the connections still open.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** `X-Server-Timeout: 2.5` (seconds, as Google's front ends take it) → an absolute deadline. */
@@ -39,8 +52,13 @@ function deadlineOf(headers: IncomingHttpHeaders): number | undefined {
   const value = headers['x-server-timeout'];
   if (value === undefined) return undefined;
   const seconds = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isFinite(seconds)) throw invalidArgument('X-Server-Timeout must be a number of seconds', 'INVALID_TIMEOUT_HEADER');
+  if (!Number.isFinite(seconds)) throw invalidArgument('X-Server-Timeout must be a number of seconds', Reason.INVALID_TIMEOUT_HEADER);
   return Date.now() + seconds * 1000;
+}
+
+function requestIdOf(headers: IncomingHttpHeaders): string | undefined {
+  const value = headers['x-request-id'];
+  return typeof value === 'string' && value.length > 0 && value.length <= 128 ? value : undefined;
 }
 
 /** A quieter logger for fastify: it logs "Server listening" at info, and the server logs its own line. */
@@ -86,7 +104,7 @@ export function createHttpServer(
   app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
     if (request.headers['content-type'] === undefined) return parseJsonOrEmpty(request, body as string, done);
     const unsupported = new ApiError(Code.INVALID_ARGUMENT, `unsupported Content-Type ${JSON.stringify(request.headers['content-type'])}; send application/json`, {
-      reason: 'UNSUPPORTED_MEDIA_TYPE',
+      reason: Reason.UNSUPPORTED_MEDIA_TYPE,
     });
     done(new HttpApiError(unsupported, 415));
   });
@@ -97,7 +115,7 @@ export function createHttpServer(
     return sendError(reply, httpError);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, toHttpApiError(notFound(`${request.method} ${request.url.slice(0, 200)} is not an API method`, 'ROUTE_NOT_FOUND')).error),
+    sendError(reply, toHttpApiError(notFound(`${request.method} ${request.url.slice(0, 200)} is not an API method`, Reason.ROUTE_NOT_FOUND)).error),
   );
 
   async function handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -106,15 +124,13 @@ export function createHttpServer(
     const q = url.indexOf('?');
     const rawPath = q === -1 ? url : url.slice(0, q);
     const path = splitPath(rawPath);
-    if (!path) throw invalidArgument('the URL path is malformed (a bad percent-escape?)', 'INVALID_PATH');
+    if (!path) throw invalidArgument('the URL path is malformed (a bad percent-escape?)', Reason.INVALID_PATH);
     const found = table.lookup(request.method, path);
-    if (found.kind === 'not-found') throw notFound(`no API method is bound to ${request.method} ${rawPath.slice(0, 200)}`, 'ROUTE_NOT_FOUND');
+    if (found.kind === 'not-found') throw notFound(`no API method is bound to ${request.method} ${rawPath.slice(0, 200)}`, Reason.ROUTE_NOT_FOUND);
     if (found.kind === 'method-not-allowed') throw methodNotAllowed(request.method, rawPath.slice(0, 200), found.allow);
     const { route, bindings } = found;
-    if (shutdownSignal.aborted) {
-      reply.header('connection', 'close');
-      throw new ApiError(Code.UNAVAILABLE, 'the server is shutting down; retry on another instance', { reason: 'SHUTTING_DOWN' });
-    }
+    // Draining: answer, but ask keep-alive clients to reconnect (to an instance that is not going away).
+    if (shutdownSignal.aborted) reply.header('connection', 'close');
     // fastify never reads a GET or HEAD body: refuse one rather than ignore it.
     const headers = request.headers;
     const unreadBody =
@@ -124,28 +140,47 @@ export function createHttpServer(
     const fn = implementations[route.serviceName as ServiceName][route.methodName];
     if (!fn) throw new ApiError(Code.UNIMPLEMENTED, `${route.serviceName}.${route.methodName} is not implemented`);
 
-    const deadline = deadlineOf(headers);
-    const controller = new AbortController();
-    const abort = () => controller.abort();
-    // 'close' before the response finished: the client went away (a WaitOperation releases its waiter).
-    const onClose = () => {
-      if (!reply.raw.writableFinished) abort();
+    const requestId = requestIdOf(headers);
+    if (requestId !== undefined) reply.header('x-request-id', requestId);
+    const ctx = createCallContext(
+      {
+        // 'close' before the response finished: the client went away (a WaitOperation releases its waiter).
+        onClientGone(gone) {
+          // Not request.raw.destroyed: a request whose body was read is destroyed while its client still waits.
+          if (reply.raw.destroyed || request.raw.socket.destroyed) gone();
+          else reply.raw.once('close', () => reply.raw.writableFinished || gone());
+        },
+        deadline: deadlineOf(headers),
+        requestId,
+      },
+      shutdownSignal,
+    );
+    const method = `${route.serviceName}/${route.methodName}`;
+    const publicError = (err: unknown) => {
+      const { error, unexpected } = toPublicError(err, ctx.requestId);
+      if (unexpected) logger.error({ err, method, requestId: ctx.requestId }, 'unexpected error');
+      return error;
     };
-    reply.raw.once('close', onClose);
-    shutdownSignal.addEventListener('abort', abort, { once: true });
-    if (request.raw.destroyed || reply.raw.destroyed) abort();
-    const ctx: CallContext = { signal: controller.signal, deadline };
-    let result: object;
+    let result: object | AsyncIterable<object>;
     try {
       result = await fn(message as never, ctx);
     } catch (err) {
-      if (!(err instanceof ApiError)) logger.error({ err, method: `${route.serviceName}/${route.methodName}` }, 'unexpected error');
-      throw err instanceof ApiError ? err : ApiError.from(err);
-    } finally {
-      reply.raw.off('close', onClose);
-      shutdownSignal.removeEventListener('abort', abort);
+      throw publicError(err);
     }
-    let json: unknown = toJson(route.responseType, result, system.numericEnums);
+    if (route.serverStreaming) {
+      await sendEventStream(reply, result as AsyncIterable<object>, {
+        event: eventName(route),
+        toText: (m) => JSON.stringify(toJson(route.responseType, m, system.numericEnums)),
+        keepAliveMs: options.keepAliveMs ?? KEEP_ALIVE_MS,
+        publicError,
+        headers: {
+          ...(requestId === undefined ? {} : { 'x-request-id': requestId }),
+          ...(shutdownSignal.aborted ? { connection: 'close' } : {}),
+        },
+      });
+      return reply;
+    }
+    let json: unknown = toJson(route.responseType, result as object, system.numericEnums);
     if (route.responseField) json = (json as Record<string, unknown>)[route.responseField] ?? null;
     return reply
       .code(200)
@@ -163,8 +198,19 @@ export function createHttpServer(
       const address = app.server.address();
       return typeof address === 'object' && address ? address.port : port;
     },
-    async close() {
-      await app.close();
+    async close(graceMs = CLOSE_GRACE_MS) {
+      // A client may hold a connection that never goes idle (one seen: after a fetch of an event stream was
+      // aborted); after the grace, connections are cut so that closing never hangs on a client.
+      const closing = app.close();
+      const force = setTimeout(() => app.server.closeAllConnections(), graceMs);
+      try {
+        await closing;
+      } finally {
+        clearTimeout(force);
+      }
     },
   };
 }
+
+/** How long close() waits for requests still in flight before it cuts their connections. */
+const CLOSE_GRACE_MS = 2_000;

@@ -10,6 +10,7 @@ import protobuf from 'protobufjs';
 import { fromProto3JSON, type JSONValue } from 'proto3-json-serializer';
 import { ApiError, invalidArgument } from '../../errors/api-error.js';
 import { OBJECT_OPTIONS } from '../../proto/protos.js';
+import { Reason } from '../../errors/reasons.js';
 
 /** Deeper JSON is refused: it would only exhaust the stack somewhere further down. */
 export const MAX_JSON_DEPTH = 64;
@@ -17,7 +18,7 @@ export const MAX_JSON_DEPTH = 64;
 type Converted = unknown;
 const WKT = '.google.protobuf.';
 
-export function fail(where: string, problem: string, reason = 'INVALID_FIELD_VALUE'): never {
+export function fail(where: string, problem: string, reason: Reason = Reason.INVALID_FIELD_VALUE): never {
   throw invalidArgument(where ? `invalid value for ${where}: ${problem}` : problem, reason, where ? { field: where } : undefined);
 }
 
@@ -221,7 +222,7 @@ export function convertMessage(type: protobuf.Type, json: unknown, where = '', d
   for (const [key, value] of Object.entries(json)) {
     const at = where ? `${where}.${key}` : key;
     const field = findField(type, key);
-    if (!field) fail(at, `no such field in ${type.fullName.slice(1)}`, 'UNKNOWN_FIELD');
+    if (!field) fail(at, `no such field in ${type.fullName.slice(1)}`, Reason.UNKNOWN_FIELD);
     if (seen.has(field.name)) fail(at, 'given twice (in lowerCamelCase and snake_case)');
     seen.add(field.name);
     if (value === null && !acceptsNull(field)) continue; // proto3 JSON: null is the default value

@@ -10,6 +10,7 @@ import { invalidArgument } from '../../errors/api-error.js';
 import type { Bindings } from './path-template.js';
 import { convertField, convertMessage, fail, findField, toServiceObject } from './proto-json.js';
 import type { Route } from './route-table.js';
+import { Reason } from '../../errors/reasons.js';
 
 export interface SystemParams {
   /** `$alt=json;enum-encoding=int`: enums as numbers (what gax sends with numericEnums). */
@@ -38,7 +39,7 @@ export function parseQuery(raw: string): Array<[string, string]> {
       const value = eq === -1 ? '' : decodeURIComponent(part.slice(eq + 1).replace(/\+/g, ' '));
       out.push([key, value]);
     } catch {
-      throw invalidArgument('the query string has a malformed percent-escape', 'INVALID_QUERY');
+      throw invalidArgument('the query string has a malformed percent-escape', Reason.INVALID_QUERY);
     }
   }
   return out;
@@ -106,7 +107,7 @@ export function bindRequest(
   const type = route.requestType;
   let converted: Record<string, unknown> = {};
   if (route.bodyField === '') {
-    if (body !== undefined) throw invalidArgument(`${route.binding.httpMethod} ${route.binding.template.source} takes no request body`, 'UNEXPECTED_BODY');
+    if (body !== undefined) throw invalidArgument(`${route.binding.httpMethod} ${route.binding.template.source} takes no request body`, Reason.UNEXPECTED_BODY);
   } else if (route.bodyField === '*') {
     converted = convertMessage(type, body ?? {}) as Record<string, unknown>;
   } else if (body !== undefined && body !== null) {
@@ -129,7 +130,7 @@ export function bindRequest(
         route.bodyField === '*'
           ? `unknown query parameter ${JSON.stringify(key)}: this method takes its fields from the JSON body`
           : `unknown query parameter ${JSON.stringify(key)}`,
-        'UNKNOWN_QUERY_PARAMETER',
+        Reason.UNKNOWN_QUERY_PARAMETER,
         { parameter: key.slice(0, 100) },
       );
     }

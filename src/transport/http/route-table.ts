@@ -21,6 +21,8 @@ export interface Route {
   bodyField: string;
   /** The response field sent as the body, '' for all of it. */
   responseField: string;
+  /** A server-streaming RPC: answered as Server-Sent Events, one event per message. */
+  serverStreaming: boolean;
 }
 
 export type Lookup =
@@ -55,6 +57,7 @@ function resolveFieldPath(type: protobuf.Type, path: string[], what: string, lea
 }
 
 export function compileRoute(serviceName: string, method: protobuf.Method, binding: HttpBinding): Route {
+  if (method.requestStream) throw new Error(`${serviceName}.${method.name}: a client-streaming RPC cannot be transcoded to HTTP`);
   method.resolve();
   const requestType = method.resolvedRequestType!;
   const responseType = method.resolvedResponseType!;
@@ -69,6 +72,7 @@ export function compileRoute(serviceName: string, method: protobuf.Method, bindi
     pathFields: binding.template.variables.map((v) => resolveFieldPath(requestType, v.fieldPath, what)),
     bodyField: topLevel(binding.body, requestType),
     responseField: binding.responseBody === '*' ? '' : topLevel(binding.responseBody, responseType),
+    serverStreaming: method.responseStream === true,
   };
 }
 

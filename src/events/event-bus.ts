@@ -7,6 +7,11 @@ export type OperationEvent =
   | { type: 'queued' }
   /** A running operation's cancel was requested: its owner aborts the handler. */
   | { type: 'cancel'; id: string }
+  /**
+   * An operation that is not done changed: its progress or status message (throttled per operation by
+   * the runner), or its state between QUEUED and RUNNING. Watchers read it again.
+   */
+  | { type: 'progress'; id: string }
   /** The operation is done: waiters wake. */
   | { type: 'done'; id: string };
 

@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+/** The `lro-server` bin: the server (src/main.ts), from the compiled package. */
+import '../main.js';

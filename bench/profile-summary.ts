@@ -22,8 +22,9 @@ function moduleOf(url: string, fn: string): string {
   if (!url) return fn.startsWith('(') ? fn : '(native)';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1]!;
-  const own = /\/((?:src|bench)\/.*)$/.exec(url);
-  if (own) return own[1]!;
+  // The last src/ or bench/ in the path: a checkout may itself sit in a folder named bench.
+  const at = Math.max(url.lastIndexOf('/src/'), url.lastIndexOf('/bench/'));
+  if (at >= 0) return url.slice(at + 1);
   if (url.startsWith('node:')) return 'node:internal';
   return url;
 }

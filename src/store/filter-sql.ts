@@ -54,6 +54,11 @@ export function compileListQuery(
 ): { text: string; values: unknown[] } {
   const values: unknown[] = [];
   const where: string[] = [];
+  if (query.principal !== undefined) {
+    // Served with the id order by the (principal, id) index.
+    values.push(query.principal);
+    where.push(`principal = ${dialect.param(offset + values.length)}`);
+  }
   if (query.filter) where.push(compileFilter(query.filter, dialect, values, labelsTable, offset));
   if (query.beforeId) {
     values.push(query.beforeId);

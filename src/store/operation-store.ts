@@ -12,7 +12,11 @@
  *   that clock skew between instances can never expire a live lease (`leaseClock`).
  * - `rescue` takes back every expired lease in one pass, in batches; stores shared by many instances let
  *   one instance at a time do it.
- * - A record created with a request id is found again by that id, also after it is done.
+ * - A record created with a request id is found again by that id, also after it is done. Request ids are
+ *   scoped to the record's principal: another principal's same id is another record.
+ * - A record belongs to the principal that created it (null: made without authentication). Reads given a
+ *   principal see only that principal's records; to them another's record does not exist, and that is
+ *   decided by the same query that reads it (no second query that a stopwatch could tell apart).
  * The contract suite in test/contract/ is the executable form of this text.
  */
 import type { JsonObject } from '../proto/struct.js';
@@ -51,6 +55,8 @@ export interface OperationRecord {
   requestId: string | null;
   /** Labels given at start (`session=…` and the like). */
   labels: Record<string, string>;
+  /** The `sub` of the token that started it; null when it was started without authentication. */
+  principal: string | null;
   output: JsonObject | null;
   error: OperationError | null;
   leaseOwner: string | null;
@@ -76,6 +82,8 @@ export interface NewOperation {
   maxAttempts: number;
   requestId: string | null;
   labels: Record<string, string>;
+  /** Whose it is (a token's `sub`); absent or null when started without authentication. */
+  principal?: string | null;
   now: number;
 }
 
@@ -106,8 +114,11 @@ export interface BatchCancelResult {
   operation?: OperationRecord;
 }
 
-/** The records a batch cancel visits: these ids (in this order), or one page of a List query's matches. */
-export type BatchCancelTarget = { ids: string[] } | { query: ListQuery };
+/**
+ * The records a batch cancel visits: these ids (in this order; with `principal`, another's id is
+ * 'not_found'), or one page of a List query's matches.
+ */
+export type BatchCancelTarget = { ids: string[]; principal?: string } | { query: ListQuery };
 
 export interface RescueResult {
   /** Back to QUEUED for another attempt. */
@@ -117,9 +128,13 @@ export interface RescueResult {
 }
 
 export interface OperationStore {
-  /** Stores a QUEUED operation; with a request id already stored, returns that record instead (created: false). */
+  /**
+   * Stores a QUEUED operation; with a request id the same principal already used, returns that record
+   * instead (created: false).
+   */
   create(op: NewOperation): Promise<{ operation: OperationRecord; created: boolean }>;
-  get(id: string): Promise<OperationRecord | undefined>;
+  /** With `principal`, only that principal's record: another's is undefined, exactly as a missing one. */
+  get(id: string, principal?: string): Promise<OperationRecord | undefined>;
   list(query: ListQuery): Promise<OperationRecord[]>;
   /** Removes a done record. */
   delete(id: string): Promise<'deleted' | 'not_found' | 'not_done'>;

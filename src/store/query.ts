@@ -18,4 +18,6 @@ export interface ListQuery {
   /** Newest first: only records whose id sorts before this one. */
   beforeId: string | null;
   limit: number;
+  /** Only this principal's records; absent: everyone's (no authentication, or an administrator). */
+  principal?: string;
 }

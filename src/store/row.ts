@@ -27,6 +27,8 @@ export function rowToRecord(row: Row): OperationRecord {
     maxAttempts: num(row.max_attempts),
     requestId: (row.request_id as string | null) ?? null,
     labels: json<Record<string, string>>(row.labels) ?? {},
+    // Stored as '' when made without authentication: a NOT NULL column keeps (principal, request_id) unique.
+    principal: (row.principal as string | null | undefined) || null,
     output: json<JsonObject>(row.output),
     error: json<OperationError>(row.error),
     leaseOwner: (row.lease_owner as string | null) ?? null,

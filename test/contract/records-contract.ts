@@ -31,6 +31,7 @@ export function describeRecordsContract(factory: StoreFactory): void {
         maxAttempts: 5,
         requestId: 'req-1',
         labels: {},
+        principal: null,
         output: null,
         error: null,
         leaseOwner: null,

@@ -7,6 +7,7 @@ import { describe } from 'vitest';
 import { describeBatchCancelContract } from './batch-cancel-contract.js';
 import { describeFencingContract } from './fencing-contract.js';
 import { describeLifecycleContract } from './lifecycle-contract.js';
+import { describePrincipalContract } from './principal-contract.js';
 import { describeRacesContract } from './races-contract.js';
 import { describeRecordsContract } from './records-contract.js';
 import type { StoreFactory } from './fixtures.js';
@@ -20,5 +21,6 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     describeRacesContract(factory);
     describeFencingContract(factory);
     describeBatchCancelContract(factory);
+    describePrincipalContract(factory);
   });
 }

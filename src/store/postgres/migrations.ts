@@ -45,4 +45,10 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
      PRIMARY KEY (key, value, operation_id)
    );
    CREATE INDEX operation_labels_operation ON operation_labels (operation_id);`,
+  // 4: principals. Each operation belongs to the principal (a token's `sub`) that started it, '' without
+  // authentication (NOT NULL, so that the pair stays unique); request ids are unique per principal.
+  `ALTER TABLE operations ADD COLUMN principal text COLLATE "C" NOT NULL DEFAULT '';
+   ALTER TABLE operations DROP CONSTRAINT operations_request_id_key;
+   CREATE UNIQUE INDEX operations_request_id ON operations (principal, request_id);
+   CREATE INDEX operations_principal ON operations (principal, id);`,
 ];

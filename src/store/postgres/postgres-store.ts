@@ -46,25 +46,29 @@ function statements(table: string, labels: string, schema: string) {
     insert: named(
       'insert',
       `WITH created AS (
-         INSERT INTO ${table} (id, kind, input, state, done, create_time, update_time, cancellable, max_attempts, request_id, labels)
-         VALUES ($1, $2, $3, 'QUEUED', false, $4, $4, $5, $6, $7, $8)
-         ON CONFLICT (request_id) DO NOTHING RETURNING *
+         INSERT INTO ${table} (id, kind, input, state, done, create_time, update_time, cancellable, max_attempts, request_id, labels, principal)
+         VALUES ($1, $2, $3, 'QUEUED', false, $4, $4, $5, $6, $7, $8, $11)
+         ON CONFLICT (principal, request_id) DO NOTHING RETURNING *
        ), labelled AS (
          INSERT INTO ${labels} (key, value, operation_id) SELECT l.key, l.value, created.id FROM created, unnest($9::text[], $10::text[]) AS l(key, value)
        )
        SELECT * FROM created`,
     ),
-    byRequestId: named('by_request_id', `SELECT * FROM ${table} WHERE request_id = $1`),
+    byRequestId: named('by_request_id', `SELECT * FROM ${table} WHERE principal = $2 AND request_id = $1`),
     get: named('get', `SELECT * FROM ${table} WHERE id = $1`),
+    getOwned: named('get_owned', `SELECT * FROM ${table} WHERE id = $1 AND principal = $2`),
     delete: named('delete', `DELETE FROM ${table} WHERE id = $1 AND done RETURNING id`),
     cancel: named('cancel', `UPDATE ${table} SET ${cancelSet('$2', '$3')} WHERE id = $1 AND NOT done RETURNING *`),
+    // $4: only this principal's records (NULL: everyone's); another's id is not found, as a missing one.
     cancelIds: named(
       'cancel_ids',
       `WITH updated AS (
-         UPDATE ${table} SET ${cancelSet('$2', '$3')} WHERE id = ANY($1::text[]) AND NOT done AND cancellable RETURNING *
+         UPDATE ${table} SET ${cancelSet('$2', '$3')}
+         WHERE id = ANY($1::text[]) AND NOT done AND cancellable AND ($4::text IS NULL OR principal = $4) RETURNING *
        )
        SELECT *, true AS changed FROM updated
-       UNION ALL SELECT o.*, false FROM ${table} o WHERE o.id = ANY($1::text[]) AND o.id NOT IN (SELECT id FROM updated)`,
+       UNION ALL SELECT o.*, false FROM ${table} o
+         WHERE o.id = ANY($1::text[]) AND ($4::text IS NULL OR o.principal = $4) AND o.id NOT IN (SELECT id FROM updated)`,
     ),
     claim: named(
       'claim',
@@ -163,18 +167,19 @@ export function createPostgresStore(pool: pg.Pool, schema: string): OperationSto
         JSON.stringify(op.labels),
         keys,
         keys.map((k) => op.labels[k]),
+        op.principal ?? '',
       ];
       // Retried only if the record holding the request id vanished (deleted) between the two statements.
       for (let tries = 0; ; tries++) {
         const row = await one({ ...s.insert, values });
         if (row) return { operation: rowToRecord(row), created: true };
-        const existing = await one({ ...s.byRequestId, values: [op.requestId] });
+        const existing = await one({ ...s.byRequestId, values: [op.requestId, op.principal ?? ''] });
         if (existing) return { operation: rowToRecord(existing), created: false };
         if (tries >= 3) throw new Error(`request id ${op.requestId} is being used and deleted concurrently`);
       }
     },
-    async get(id) {
-      const row = await one({ ...s.get, values: [id] });
+    async get(id, principal) {
+      const row = await one(principal === undefined ? { ...s.get, values: [id] } : { ...s.getOwned, values: [id, principal] });
       return row && rowToRecord(row);
     },
     async list(listQuery: ListQuery) {
@@ -182,7 +187,7 @@ export function createPostgresStore(pool: pg.Pool, schema: string): OperationSto
     },
     async requestCancelMany(target, now, error) {
       if ('ids' in target) {
-        const rows = await query({ ...s.cancelIds, values: [target.ids, now, errorJson(error)] });
+        const rows = await query({ ...s.cancelIds, values: [target.ids, now, errorJson(error), target.principal ?? null] });
         const byId = new Map(rows.map((r) => [r.id as string, r]));
         return { results: target.ids.map((id) => batchResult(id, byId.get(id))), more: false };
       }

@@ -51,14 +51,15 @@ export function createSqliteStore(path: string): OperationStore {
 
   const s = {
     insert: db.prepare(
-      `INSERT INTO operations (id, kind, input, state, done, create_time, update_time, cancellable, max_attempts, request_id, labels)
-       VALUES (@id, @kind, @input, 'QUEUED', 0, @now, @now, @cancellable, @maxAttempts, @requestId, @labels)
-       ON CONFLICT (request_id) DO NOTHING RETURNING *`,
+      `INSERT INTO operations (id, kind, input, state, done, create_time, update_time, cancellable, max_attempts, request_id, labels, principal)
+       VALUES (@id, @kind, @input, 'QUEUED', 0, @now, @now, @cancellable, @maxAttempts, @requestId, @labels, @principal)
+       ON CONFLICT (principal, request_id) DO NOTHING RETURNING *`,
     ),
     insertLabel: db.prepare('INSERT INTO operation_labels (key, value, operation_id) VALUES (?, ?, ?)'),
     deleteLabels: db.prepare('DELETE FROM operation_labels WHERE operation_id = ?'),
-    byRequestId: db.prepare('SELECT * FROM operations WHERE request_id = ?'),
+    byRequestId: db.prepare('SELECT * FROM operations WHERE principal = ? AND request_id = ?'),
     get: db.prepare('SELECT * FROM operations WHERE id = ?'),
+    getOwned: db.prepare('SELECT * FROM operations WHERE id = ? AND principal = ?'),
     delete: db.prepare('DELETE FROM operations WHERE id = ? AND done = 1'),
     cancelQueued: db.prepare(
       `UPDATE operations SET state = 'CANCELLED', done = 1, requested_cancellation = 1, error = @error,
@@ -128,12 +129,13 @@ export function createSqliteStore(path: string): OperationStore {
       maxAttempts: op.maxAttempts,
       requestId: op.requestId,
       labels: JSON.stringify(op.labels),
+      principal: op.principal ?? '',
     }) as Row | undefined;
     if (row) {
       for (const [key, value] of Object.entries(op.labels)) s.insertLabel.run(key, value, op.id);
       return { operation: rowToRecord(row), created: true };
     }
-    return { operation: rowToRecord(s.byRequestId.get(op.requestId) as Row), created: false };
+    return { operation: rowToRecord(s.byRequestId.get(op.principal ?? '', op.requestId) as Row), created: false };
   });
 
   const remove = db.transaction((id: string): 'deleted' | 'not_found' | 'not_done' => {
@@ -166,8 +168,10 @@ export function createSqliteStore(path: string): OperationStore {
   const requestCancelMany = db.transaction((target: BatchCancelTarget, now: number, error: OperationError) => {
     let ids: string[];
     let more = false;
+    let principal: string | undefined;
     if ('ids' in target) {
       ids = target.ids;
+      principal = target.principal;
     } else {
       const rows = listRows({ ...target.query, limit: target.query.limit + 1 });
       more = rows.length > target.query.limit;
@@ -177,14 +181,14 @@ export function createSqliteStore(path: string): OperationStore {
     const byId = new Map<string, BatchCancelResult>();
     const results = ids.map((id): BatchCancelResult => {
       let result = byId.get(id);
-      if (!result) byId.set(id, (result = cancelOne(id, now, error)));
+      if (!result) byId.set(id, (result = cancelOne(id, now, error, principal)));
       return result;
     });
     return { results, more };
   });
 
-  function cancelOne(id: string, now: number, error: OperationError): BatchCancelResult {
-    const row = s.get.get(id) as Row | undefined;
+  function cancelOne(id: string, now: number, error: OperationError, principal: string | undefined): BatchCancelResult {
+    const row = (principal === undefined ? s.get.get(id) : s.getOwned.get(id, principal)) as Row | undefined;
     if (!row) return { id, outcome: 'not_found' };
     // As CancelOperation: a kind that cannot be cancelled answers so in any state.
     if (!row.cancellable) return { id, outcome: 'not_cancellable', operation: rowToRecord(row) };
@@ -233,8 +237,8 @@ export function createSqliteStore(path: string): OperationStore {
     async create(op) {
       return create.immediate(op);
     },
-    async get(id) {
-      const row = s.get.get(id) as Row | undefined;
+    async get(id, principal) {
+      const row = (principal === undefined ? s.get.get(id) : s.getOwned.get(id, principal)) as Row | undefined;
       return row && rowToRecord(row);
     },
     async list(listQuery: ListQuery) {

@@ -1,14 +1,6 @@
 /** The benchmark only ever sends load to this machine: anything but a loopback address is refused. */
-import { isIP } from 'node:net';
+import { isLoopbackHost } from '../src/auth/loopback.js';
 import { UsageError } from './usage-error.js';
-
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost') return true;
-  if (isIP(h) === 4) return h.startsWith('127.');
-  if (isIP(h) === 6) return h === '::1' || h === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(h);
-  return false;
-}
 
 /** Throws a UsageError naming the flag unless `url` points at a loopback host. */
 export function assertLoopbackUrl(flag: string, url: string): void {

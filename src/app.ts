@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
+import { guardServices } from './auth/guard.js';
+import { createTokenVerifier } from './auth/token-verifier.js';
 import { resolveConfig, type Config, type ConfigInput } from './config.js';
 import { demoKinds } from './kinds/index.js';
 import type { ServiceImplementation } from './operations/call-context.js';
@@ -58,6 +60,7 @@ export interface LroServer {
   readonly store: OperationStore;
   readonly registry: KindRegistry;
   readonly runner: Runner;
+  /** The services as both transports serve them (with auth on, each call checks its token first). */
   readonly services: Record<ServiceName, ServiceImplementation>;
   readonly addresses: ListeningAddresses;
   /** How many WaitOperation calls are blocked right now (a client that goes away releases its waiter). */
@@ -127,6 +130,19 @@ export function createServer(options: ServerOptions = {}): LroServer {
       if (state !== 'new') throw new Error(`listen() was already called (${state})`);
       state = 'starting';
       protos(); // load descriptors once, before the first call
+      const verifier =
+        config.auth === 'jwt'
+          ? createTokenVerifier({ secret: config.jwtSecret, jwks: config.jwks, issuer: config.jwtIssuer, audience: config.jwtAudience, logger })
+          : undefined;
+      try {
+        await verifier?.start();
+      } catch (err) {
+        state = 'closed';
+        throw err;
+      }
+      if (!verifier && [config.jwtSecret, config.jwks, config.jwtIssuer, config.jwtAudience].some((v) => v !== undefined)) {
+        logger.warn('JWT settings are given but --auth is none: tokens are not checked; add --auth jwt');
+      }
       const extra = [...(options.kinds ?? []), ...(await loadKindModules(config.kindModules))];
       const registry = createRegistry([...(options.demoKinds === false ? [] : demoKinds), ...extra]);
       const storeSpec = typeof storeOption === 'object' ? storeOption : config.store;
@@ -148,12 +164,15 @@ export function createServer(options: ServerOptions = {}): LroServer {
         pollMs: config.pollMs,
         rescueMs: Math.max(50, Math.min(1000, Math.floor(config.leaseMs / 4))),
       });
-      const services: Record<ServiceName, ServiceImplementation> = {
+      const open: Record<ServiceName, ServiceImplementation> = {
         'google.longrunning.Operations': createOperationsService({ store, canceller, waiters, waitCapMs: config.waitCapMs }),
         'lro.v1.Kinds': createKindsService({ store, registry, bus, shutdown: shutdown.signal }),
         'lro.v1.Batch': createBatchService({ canceller }),
         'lro.v1.Watch': createWatchService({ store, canceller, events, logger }),
       };
+      // The one place calls are authenticated and authorized, for both transports (grpc.health.v1 and
+      // reflection are not in this map: they stay open).
+      const services = verifier ? guardServices(open, verifier) : open;
       const grpc = createGrpcServer(services, logger, shutdown.signal);
       const http = createHttpServer(services, logger, shutdown.signal);
       try {
@@ -163,7 +182,10 @@ export function createServer(options: ServerOptions = {}): LroServer {
         const addresses = { http: url('http://', config.host, httpPort), grpc: url('', config.host, grpcPort) };
         parts = { store, bus, events, registry, runner, services, grpc, http, closeStore: typeof storeSpec === 'string', addresses, waiters };
         state = 'listening';
-        logger.info({ ...addresses, store: typeof storeSpec === 'string' ? redact(storeSpec) : 'custom', kinds: registry.names() }, 'listening');
+        logger.info(
+          { ...addresses, store: typeof storeSpec === 'string' ? redact(storeSpec) : 'custom', kinds: registry.names(), auth: config.auth },
+          'listening',
+        );
         return addresses;
       } catch (err) {
         state = 'closed';

@@ -6,6 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { isLoopbackHost } from './auth/loopback.js';
 import { parseDurationText } from './proto/time.js';
 
 export interface Config {
@@ -24,7 +25,21 @@ export interface Config {
   waitCapMs: number;
   shutdownGraceMs: number;
   logLevel: string;
+  /** `jwt`: every API call needs an OAuth 2.0 bearer token (a JWT); `none`: anyone who reaches the port may call. */
+  auth: AuthMode;
+  /** The HS256 secret (its UTF-8 bytes), with `auth: 'jwt'`. */
+  jwtSecret?: string;
+  /** Or a JWKS file path or http(s) URL (RS256/ES256 public keys), with `auth: 'jwt'`. */
+  jwks?: string;
+  /** The `iss` tokens must have; unchecked when absent. */
+  jwtIssuer?: string;
+  /** The audience tokens must have (`aud`, a string or an array holding it); unchecked when absent. */
+  jwtAudience?: string;
+  /** Lets a server without auth bind an address other than loopback. */
+  allowUnauthenticated: boolean;
 }
+
+export type AuthMode = 'none' | 'jwt';
 
 /** What code may set: any subset; the rest takes its default. */
 export type ConfigInput = Partial<Config>;
@@ -45,6 +60,8 @@ export function defaultConfig(): Config {
     waitCapMs: 60_000,
     shutdownGraceMs: 10_000,
     logLevel: 'info',
+    auth: 'none',
+    allowUnauthenticated: false,
   };
 }
 
@@ -58,6 +75,8 @@ interface Option<K extends keyof Config> {
   parse(text: string, flag: string): Config[K];
   /** Throws ConfigError when the value is not allowed. */
   check(value: unknown, flag: string): void;
+  /** A flag without a value (`--allow-unauthenticated`); its variable takes true or false. */
+  boolean?: true;
 }
 
 const fail = (flag: string, rule: string, value: unknown): never => {
@@ -94,6 +113,25 @@ function text(valid: (v: string) => boolean, rule: string) {
     },
   };
 }
+
+/** A secret: a refusal never repeats the value. */
+const secret = {
+  parse: (t: string) => t,
+  check: (v: unknown, flag: string) => {
+    if (typeof v !== 'string' || v === '') throw new ConfigError(`${flag} must be a non-empty string`);
+  },
+};
+
+const onOff = {
+  boolean: true as const,
+  parse: (t: string, flag: string) => {
+    const v = t.trim().toLowerCase();
+    return v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : fail(flag, 'true or false', t);
+  },
+  check: (v: unknown, flag: string) => {
+    if (typeof v !== 'boolean') fail(flag, 'true or false', v);
+  },
+};
 
 const port = integer(0, 65535, 'a port number from 0 to 65535');
 
@@ -133,14 +171,30 @@ const OPTIONS: { [F in string]: Option<keyof Config> } = {
     ...duration(0),
   },
   'log-level': { key: 'logLevel', env: 'LRO_LOG_LEVEL', help: 'pino level (default info)', ...text((v) => LOG_LEVELS.includes(v), `one of ${LOG_LEVELS.join(', ')}`) },
+  auth: { key: 'auth', env: 'LRO_AUTH', help: 'none | jwt: require OAuth 2.0 bearer tokens (default none)', ...text((v) => v === 'none' || v === 'jwt', 'none or jwt') },
+  'jwt-secret': { key: 'jwtSecret', env: 'LRO_JWT_SECRET', help: 'HS256 secret, its UTF-8 bytes (prefer the variable: flags show in ps)', ...secret },
+  jwks: {
+    key: 'jwks',
+    env: 'LRO_JWKS',
+    help: 'JWKS file or http(s) URL of RS256/ES256 keys, rotated by kid',
+    ...text((v) => v.trim() !== '', 'a file path or an http(s) URL'),
+  },
+  'jwt-issuer': { key: 'jwtIssuer', env: 'LRO_JWT_ISSUER', help: 'the iss tokens must have (default: not checked)', ...text((v) => v !== '', 'an issuer') },
+  'jwt-audience': { key: 'jwtAudience', env: 'LRO_JWT_AUDIENCE', help: 'the aud tokens must hold (default: not checked)', ...text((v) => v !== '', 'an audience') },
+  'allow-unauthenticated': {
+    key: 'allowUnauthenticated',
+    env: 'LRO_ALLOW_UNAUTHENTICATED',
+    help: 'without --auth, bind an address other than loopback anyway',
+    ...onOff,
+  },
 };
 
 const FLAG_OF = new Map(Object.entries(OPTIONS).map(([flag, o]) => [o.key, `--${flag}`]));
 
 export function usage(): string {
-  const lines = Object.entries(OPTIONS).map(([name, o]) => `  --${name.padEnd(16)} ${o.env.padEnd(20)} ${o.help}`);
-  lines.push(`  --${'help'.padEnd(16)} ${''.padEnd(20)} show this help`);
-  return `Usage: lro-server [options]\n\n  flag               environment          meaning\n${lines.join('\n')}\n`;
+  const lines = Object.entries(OPTIONS).map(([name, o]) => `  --${name.padEnd(22)} ${o.env.padEnd(26)} ${o.help}`);
+  lines.push(`  --${'help'.padEnd(22)} ${''.padEnd(26)} show this help`);
+  return `Usage: lro-server [options]\n\n  ${'flag'.padEnd(24)} ${'environment'.padEnd(26)} meaning\n${lines.join('\n')}\n`;
 }
 
 /** Checks every given value, fills in the defaults, and freezes the result; throws ConfigError. */
@@ -158,8 +212,28 @@ export function resolveConfig(input: ConfigInput): Readonly<Config> {
       `${FLAG_OF.get('heartbeatMs')} must be shorter than ${FLAG_OF.get('leaseMs')} (${config.heartbeatMs} ms is not shorter than ${config.leaseMs} ms)`,
     );
   }
+  checkAuth(config);
   Object.freeze(config.kindModules);
   return Object.freeze(config);
+}
+
+/** The rules between the security options (API.md, "Security"). */
+function checkAuth(config: Config): void {
+  const name = (key: keyof Config) => FLAG_OF.get(key)!;
+  if (config.auth === 'jwt') {
+    if (config.jwtSecret === undefined && config.jwks === undefined) {
+      throw new ConfigError(`${name('auth')} jwt needs the keys that sign tokens: ${name('jwtSecret')} (HS256) or ${name('jwks')} (RS256/ES256)`);
+    }
+    if (config.jwtSecret !== undefined && config.jwks !== undefined) {
+      throw new ConfigError(`give ${name('jwtSecret')} or ${name('jwks')}, not both: a server checks tokens of one kind of key`);
+    }
+  } else if (!config.allowUnauthenticated && !isLoopbackHost(config.host)) {
+    throw new ConfigError(
+      `${name('host')} ${config.host} is not a loopback address, and without authentication anyone who reaches it could read, ` +
+        `cancel and delete every operation: turn on ${name('auth')} jwt (with ${name('jwtSecret')} or ${name('jwks')}), ` +
+        `or add ${name('allowUnauthenticated')} to serve it open anyway`,
+    );
+  }
 }
 
 /** Flags and environment (flags win) → Config; throws ConfigError with a message fit for the user; null for --help. */
@@ -167,7 +241,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Readonly<Co
   let values: Record<string, string | boolean | string[] | undefined>;
   try {
     const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = { help: { type: 'boolean' } };
-    for (const flag of Object.keys(OPTIONS)) options[flag] = { type: 'string', ...(flag === 'kinds' ? { multiple: true } : {}) };
+    for (const [flag, o] of Object.entries(OPTIONS)) {
+      options[flag] = { type: o.boolean ? 'boolean' : 'string', ...(flag === 'kinds' ? { multiple: true } : {}) };
+    }
     values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as typeof values;
   } catch (err) {
     throw new ConfigError(`${(err as Error).message}\n\n${usage()}`);
@@ -176,8 +252,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Readonly<Co
   const input: Record<string, unknown> = {};
   for (const [flag, option] of Object.entries(OPTIONS)) {
     const given = values[flag];
-    const raw = Array.isArray(given) ? given.join(',') : typeof given === 'string' ? given : env[option.env] || undefined;
-    if (raw !== undefined) input[option.key] = option.parse(raw, given !== undefined ? `--${flag}` : `${option.env} (--${flag})`);
+    const raw = Array.isArray(given) ? given.join(',') : typeof given === 'string' ? given : given === true ? 'true' : env[option.env] || undefined;
+    if (raw === undefined) continue;
+    // Checked here too, so that a refusal names the variable when the value came from one.
+    const name = given !== undefined ? `--${flag}` : `${option.env} (--${flag})`;
+    const value = option.parse(raw, name);
+    option.check(value, name);
+    input[option.key] = value;
   }
   return resolveConfig(input as ConfigInput);
 }

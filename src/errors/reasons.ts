@@ -56,6 +56,17 @@ export const Reason = {
   BAD_REQUEST: 'BAD_REQUEST',
   INVALID_TIMEOUT_HEADER: 'INVALID_TIMEOUT_HEADER',
 
+  // Authentication and authorization (OAuth 2.0 bearer tokens; RFC 6750).
+  /** No bearer token: no authorization header, an empty one, or another scheme (Basic, …). */
+  TOKEN_MISSING: 'TOKEN_MISSING',
+  /** A token that is malformed, badly signed, not yet valid, for another issuer or audience; or several tokens. */
+  TOKEN_INVALID: 'TOKEN_INVALID',
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  /** A valid token without the scope the method needs (ErrorInfo metadata `scope`). */
+  SCOPE_MISSING: 'SCOPE_MISSING',
+  /** The keys to check a token could not be fetched (the JWKS URL is down) and no cached key fits it. */
+  JWKS_UNAVAILABLE: 'JWKS_UNAVAILABLE',
+
   // The client SDK and the `lro` command (client-side causes, never sent by the server).
   /** The caller aborted the call (its AbortSignal fired). */
   ABORTED: 'ABORTED',

@@ -7,6 +7,7 @@ import { ApiError, invalidArgument } from '../errors/api-error.js';
 import { Reason } from '../errors/reasons.js';
 import { toStatus, type RpcStatus } from '../errors/status-mapping.js';
 import type { BatchCancelResult } from '../store/operation-store.js';
+import { visibleTo, type CallContext } from './call-context.js';
 import { cancelError, operationNotFound, type Canceller } from './canceller.js';
 import { parseFilter } from './filter.js';
 import { operationName, parseOperationName } from './names.js';
@@ -33,7 +34,7 @@ const statusOf = (error: ApiError | undefined): RpcStatus => (error ? toStatus(e
 export function createBatchService(opts: { canceller: Canceller }) {
   const { canceller } = opts;
 
-  async function byNames(names: string[]): Promise<BatchCancelOperationsResponse> {
+  async function byNames(names: string[], principal: string | undefined): Promise<BatchCancelOperationsResponse> {
     // Each name on its own: a malformed one is INVALID_ARGUMENT for that name only.
     const parsed = names.map((name, i): { name: string; id?: string; error?: ApiError } => {
       try {
@@ -44,7 +45,7 @@ export function createBatchService(opts: { canceller: Canceller }) {
       }
     });
     const ids = [...new Set(parsed.flatMap((p) => (p.id ? [p.id] : [])))];
-    const { results } = ids.length > 0 ? await canceller.cancelMany({ ids }) : { results: [] as BatchCancelResult[] };
+    const { results } = ids.length > 0 ? await canceller.cancelMany({ ids, ...(principal === undefined ? {} : { principal }) }) : { results: [] as BatchCancelResult[] };
     const byId = new Map(results.map((r) => [r.id, r]));
     return {
       results: parsed.map((p) => ({ name: p.name, status: statusOf(p.error ?? cancelError(byId.get(p.id!)!)) })),
@@ -53,7 +54,9 @@ export function createBatchService(opts: { canceller: Canceller }) {
   }
 
   return {
-    async BatchCancelOperations(req: BatchCancelOperationsRequest): Promise<BatchCancelOperationsResponse> {
+    async BatchCancelOperations(req: BatchCancelOperationsRequest, ctx: CallContext): Promise<BatchCancelOperationsResponse> {
+      // Another principal's operations are not found, by name as by filter.
+      const principal = visibleTo(ctx);
       const names = req.names ?? [];
       const filterText = req.filter ?? '';
       if (names.length > 0 && filterText !== '') {
@@ -75,12 +78,14 @@ export function createBatchService(opts: { canceller: Canceller }) {
         if (req.pageToken || pageSize !== 0) {
           throw invalidArgument('page_size and page_token go with a filter, not with names', Reason.INVALID_BATCH, { field: 'page_token' });
         }
-        return byNames(names);
+        return byNames(names, principal);
       }
       const filter = parseFilter(filterText);
       const beforeId = req.pageToken ? decodePageToken(req.pageToken, filterText) : null;
       const limit = pageSize === 0 ? MAX_BATCH : Math.min(pageSize, MAX_BATCH);
-      const { results, more } = await canceller.cancelMany({ query: { filter, beforeId, limit } });
+      const { results, more } = await canceller.cancelMany({
+        query: { filter, beforeId, limit, ...(principal === undefined ? {} : { principal }) },
+      });
       return {
         results: results.map((r) => ({ name: operationName(r.id), status: statusOf(cancelError(r)) })),
         // A keyset cursor (the last operation seen): matches whose state the batch changed are not revisited.

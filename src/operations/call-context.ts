@@ -3,6 +3,9 @@
  * what only they can see (how the client goes away, its deadline, its request id) and the server's
  * shutdown signal, so gRPC and HTTP cannot drift apart.
  *
+ * With authentication on, the guard (auth/guard.ts) reads the raw `authorization` values, checks them, and
+ * hands the service a context with the `caller` instead (`withCaller`): services never see a token.
+ *
  * `signal` merges the client going away, the client's deadline and the server's shutdown into one
  * AbortSignal (AbortSignal.any). It is made on first use: most calls (Get, List, Cancel) never look at it,
  * and the hot path should not pay for listeners it does not need.
@@ -22,6 +25,26 @@ export interface CallContext {
   readonly clientGone: boolean;
   /** The caller's request id (x-request-id), or one made for this call: for logs. */
   readonly requestId: string;
+  /** The raw `authorization` values the call came with (HTTP header, gRPC metadata); read only by the guard. */
+  readonly authorization: readonly string[];
+  /** Who is calling, once the guard has checked the token; undefined when the server runs without auth. */
+  readonly caller: Caller | undefined;
+}
+
+/** An authenticated caller. */
+export interface Caller {
+  /** The token's `sub`: the operations it starts belong to it. */
+  readonly principal: string;
+  /** The token's scopes. */
+  readonly scopes: ReadonlySet<string>;
+  /** `lro.admin`: sees and acts on every principal's operations. */
+  readonly admin: boolean;
+}
+
+/** Whose operations a call may see: its principal's, or (undefined) everyone's, without auth or as an administrator. */
+export function visibleTo(ctx: CallContext): string | undefined {
+  const caller = ctx.caller;
+  return caller === undefined || caller.admin ? undefined : caller.principal;
 }
 
 /** What a transport knows about one call. */
@@ -30,14 +53,24 @@ export interface CallSource {
   onClientGone(gone: () => void): void;
   deadline?: number;
   requestId?: string;
+  /** The raw `authorization` values (none: absent); called at most once, and only when auth is on. */
+  authorization?(): readonly string[];
 }
+
+const NONE: readonly string[] = Object.freeze([]);
 
 export function createCallContext(source: CallSource, shutdown: AbortSignal): CallContext {
   let signal: AbortSignal | undefined;
   let client: AbortController | undefined;
   let requestId = source.requestId;
+  let authorization: readonly string[] | undefined;
   return {
     deadline: source.deadline,
+    caller: undefined,
+    get authorization() {
+      authorization ??= source.authorization?.() ?? NONE;
+      return authorization;
+    },
     get clientGone() {
       return (client?.signal.aborted ?? false) || (source.deadline !== undefined && Date.now() >= source.deadline);
     },
@@ -57,6 +90,24 @@ export function createCallContext(source: CallSource, shutdown: AbortSignal): Ca
       }
       return signal;
     },
+  };
+}
+
+/** The same call as `ctx`, on behalf of `caller`, without the raw authorization values. */
+export function withCaller(ctx: CallContext, caller: Caller): CallContext {
+  return {
+    get signal() {
+      return ctx.signal;
+    },
+    deadline: ctx.deadline,
+    get clientGone() {
+      return ctx.clientGone;
+    },
+    get requestId() {
+      return ctx.requestId;
+    },
+    authorization: NONE,
+    caller,
   };
 }
 

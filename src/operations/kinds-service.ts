@@ -6,6 +6,7 @@ import { fromStruct, type JsonObject, type JsonValue, type StructMessage } from 
 import type { EventBus } from '../events/event-bus.js';
 import type { KindRegistry } from '../runtime/registry.js';
 import type { OperationStore } from '../store/operation-store.js';
+import type { CallContext } from './call-context.js';
 import { validateLabels } from './labels.js';
 import { parseKindName } from './names.js';
 import type { NameRequest } from './operations-service.js';
@@ -65,7 +66,7 @@ export function createKindsService(opts: KindsServiceOptions) {
       return toKind(kindOf(req.name, 'name'));
     },
 
-    async StartOperation(req: StartOperationRequest): Promise<OperationMessage> {
+    async StartOperation(req: StartOperationRequest, ctx: CallContext): Promise<OperationMessage> {
       if (shutdown.aborted) {
         // A rejection (RFC 9114 §4.1.1): nothing was processed, so retrying elsewhere is safe.
         throw new ApiError(Code.UNAVAILABLE, 'The server is shutting down and takes no new operations; retry (another instance will take it).', {
@@ -94,6 +95,8 @@ export function createKindsService(opts: KindsServiceOptions) {
         maxAttempts: kind.maxAttempts,
         requestId,
         labels,
+        // Even an administrator's operations are its own; request ids are scoped the same way.
+        principal: ctx.caller?.principal ?? null,
         now: Date.now(),
       });
       if (created) {

@@ -5,7 +5,7 @@ import { Reason } from '../errors/reasons.js';
 import { durationToMs, type DurationMessage } from '../proto/time.js';
 import type { Waiters } from '../runtime/waiters.js';
 import type { OperationRecord, OperationStore } from '../store/operation-store.js';
-import type { CallContext } from './call-context.js';
+import { visibleTo, type CallContext } from './call-context.js';
 import { operationNotFound, type Canceller } from './canceller.js';
 import { parseFilter } from './filter.js';
 import { parseOperationName } from './names.js';
@@ -45,15 +45,16 @@ function deadlineMargin(remainingMs: number): number {
 export function createOperationsService(opts: OperationsServiceOptions) {
   const { store, canceller, waiters } = opts;
 
-  async function load(nameValue: unknown): Promise<OperationRecord> {
+  /** Another principal's operation is not found, exactly as one that never existed (one scoped read). */
+  async function load(nameValue: unknown, ctx: CallContext): Promise<OperationRecord> {
     const id = parseOperationName(nameValue);
-    const record = id === undefined ? undefined : await store.get(id);
+    const record = id === undefined ? undefined : await store.get(id, visibleTo(ctx));
     if (!record) throw operationNotFound(String(nameValue));
     return record;
   }
 
   return {
-    async ListOperations(req: ListOperationsRequest) {
+    async ListOperations(req: ListOperationsRequest, ctx: CallContext) {
       if (req.name && req.name !== 'operations') {
         throw invalidArgument(`name ${JSON.stringify(req.name)} is not a collection; use "operations" or leave it empty`, Reason.INVALID_NAME, {
           field: 'name',
@@ -67,7 +68,8 @@ export function createOperationsService(opts: OperationsServiceOptions) {
       const filterText = req.filter ?? '';
       const filter = parseFilter(filterText);
       const beforeId = req.pageToken ? decodePageToken(req.pageToken, filterText) : null;
-      const rows = await store.list({ filter, beforeId, limit: limit + 1 });
+      const principal = visibleTo(ctx);
+      const rows = await store.list({ filter, beforeId, limit: limit + 1, ...(principal === undefined ? {} : { principal }) });
       const page = rows.slice(0, limit);
       return {
         operations: page.map(toOperation),
@@ -76,12 +78,12 @@ export function createOperationsService(opts: OperationsServiceOptions) {
       };
     },
 
-    async GetOperation(req: NameRequest): Promise<OperationMessage> {
-      return toOperation(await load(req.name));
+    async GetOperation(req: NameRequest, ctx: CallContext): Promise<OperationMessage> {
+      return toOperation(await load(req.name, ctx));
     },
 
-    async DeleteOperation(req: NameRequest) {
-      const record = await load(req.name);
+    async DeleteOperation(req: NameRequest, ctx: CallContext) {
+      const record = await load(req.name, ctx);
       const result = await store.delete(record.id);
       if (result === 'not_found') throw operationNotFound(req.name);
       if (result === 'not_done') {
@@ -93,8 +95,8 @@ export function createOperationsService(opts: OperationsServiceOptions) {
       return {};
     },
 
-    async CancelOperation(req: NameRequest) {
-      await canceller.cancel(await load(req.name));
+    async CancelOperation(req: NameRequest, ctx: CallContext) {
+      await canceller.cancel(await load(req.name, ctx));
       return {};
     },
 
@@ -110,17 +112,17 @@ export function createOperationsService(opts: OperationsServiceOptions) {
         const remaining = ctx.deadline - Date.now();
         waitMs = Math.min(waitMs, remaining - deadlineMargin(remaining));
       }
-      let record = await load(req.name);
+      let record = await load(req.name, ctx);
       if (record.done || waitMs <= 0) return toOperation(record);
 
       // The waiter is registered before the re-read, so a 'done' between the two is not lost. It ends
       // when the call's signal fires too: the client went away, its deadline came, or the server drains.
       const waiter = waiters.wait(record.id, waitMs, ctx.signal);
       try {
-        record = await load(req.name);
+        record = await load(req.name, ctx);
         if (!record.done) {
           await waiter.woken;
-          record = await load(req.name);
+          record = await load(req.name, ctx);
         }
       } finally {
         waiter.release();

@@ -11,7 +11,7 @@
 import type { Logger } from 'pino';
 import type { OperationEvents } from '../events/operation-events.js';
 import type { OperationRecord, OperationStore } from '../store/operation-store.js';
-import type { CallContext } from './call-context.js';
+import { visibleTo, type CallContext } from './call-context.js';
 import { notCancellable, operationNotFound, type Canceller } from './canceller.js';
 import { parseOperationName } from './names.js';
 import { toOperation, type OperationMessage } from './to-operation.js';
@@ -99,7 +99,8 @@ export function createWatchService(opts: WatchServiceOptions) {
   return {
     async WatchOperation(req: WatchOperationRequest, ctx: CallContext): Promise<AsyncIterable<OperationMessage>> {
       const id = parseOperationName(req.name);
-      const record = id === undefined ? undefined : await store.get(id);
+      // Another principal's operation is not found, exactly as one that never existed.
+      const record = id === undefined ? undefined : await store.get(id, visibleTo(ctx));
       if (!record) throw operationNotFound(String(req.name));
       const cancelOnDisconnect = req.cancelOnDisconnect === true;
       // Refused at once, done or not: the client asked for something this kind can never do.

@@ -30,7 +30,8 @@ export type GrpcError = grpc.ServiceError;
 
 type Unary = (req: object, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => grpc.ClientUnaryCall;
 
-export function createGrpcClient(address: string) {
+/** `token`: sent as `authorization: Bearer <token>` on every call (a server with --auth jwt). */
+export function createGrpcClient(address: string, options: { token?: string } = {}) {
   const pkg = grpc.loadPackageDefinition(protos().packageDefinition) as unknown as {
     google: { longrunning: { Operations: grpc.ServiceClientConstructor } };
     lro: { v1: { Kinds: grpc.ServiceClientConstructor; Batch: grpc.ServiceClientConstructor; Watch: grpc.ServiceClientConstructor } };
@@ -39,11 +40,16 @@ export function createGrpcClient(address: string) {
   const kinds = new pkg.lro.v1.Kinds(address, grpc.credentials.createInsecure());
   const batch = new pkg.lro.v1.Batch(address, grpc.credentials.createInsecure());
   const watchClient = new pkg.lro.v1.Watch(address, grpc.credentials.createInsecure());
+  const metadata = () => {
+    const m = new grpc.Metadata();
+    if (options.token !== undefined) m.set('authorization', `Bearer ${options.token}`);
+    return m;
+  };
   const call =
     <T>(client: grpc.Client, method: string) =>
     (req: object, opts: grpc.CallOptions = {}): Promise<T> =>
       new Promise<T>((resolve, reject) => {
-        (client as unknown as Record<string, Unary>)[method]!.call(client, req, new grpc.Metadata(), opts, (err, res) =>
+        (client as unknown as Record<string, Unary>)[method]!.call(client, req, metadata(), opts, (err, res) =>
           err ? reject(err) : resolve(res as T),
         );
       });
@@ -68,7 +74,7 @@ export function createGrpcClient(address: string) {
     watch(req: { name: string; cancelOnDisconnect?: boolean }, opts: grpc.CallOptions = {}): grpc.ClientReadableStream<Operation> {
       return (watchClient as unknown as { WatchOperation(r: object, m: grpc.Metadata, o: grpc.CallOptions): grpc.ClientReadableStream<Operation> }).WatchOperation(
         req,
-        new grpc.Metadata(),
+        metadata(),
         opts,
       );
     },

@@ -60,7 +60,7 @@ describe('the HTTP listener', () => {
   it('answers requests Node itself rejects, and absolute-form targets, with the envelope', async () => {
     const brew = await rawHttp(t.http, 'BREW /v1/kinds HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(brew).toMatchObject({ status: 400, body: { error: { code: 400, status: 'INVALID_ARGUMENT' } } });
-    const huge = await rawHttp(t.http, `GET /v1/kinds HTTP/1.1\r\nHost: x\r\nX-Pad: ${'p'.repeat(20_000)}\r\n\r\n`);
+    const huge = await rawHttp(t.http, `GET /v1/kinds HTTP/1.1\r\nHost: x\r\nX-Pad: ${'p'.repeat(200_000)}\r\n\r\n`);
     expect(huge).toMatchObject({ status: 431, body: { error: { code: 431 } } });
     const absolute = await rawHttp(t.http, `GET ${t.http}/v1/kinds/demo.sleep HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
     expect(absolute).toMatchObject({ status: 200, body: { name: 'kinds/demo.sleep' } });

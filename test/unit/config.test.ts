@@ -11,7 +11,14 @@ describe('parseConfig', () => {
   });
 
   it('reads the environment, and flags win over it', () => {
-    const env = { LRO_HTTP_PORT: '9000', LRO_GRPC_PORT: '9001', LRO_HOST: '0.0.0.0', LRO_STORE: 'sqlite::memory:', LRO_CONCURRENCY: '3' };
+    const env = {
+      LRO_HTTP_PORT: '9000',
+      LRO_GRPC_PORT: '9001',
+      LRO_HOST: '0.0.0.0',
+      LRO_ALLOW_UNAUTHENTICATED: 'true',
+      LRO_STORE: 'sqlite::memory:',
+      LRO_CONCURRENCY: '3',
+    };
     expect(parseConfig([], env)).toMatchObject({ httpPort: 9000, grpcPort: 9001, host: '0.0.0.0', store: 'sqlite::memory:', concurrency: 3 });
     expect(parseConfig(['--http-port', '0', '--grpc-port=0', '--concurrency', '7'], env)).toMatchObject({
       httpPort: 0,

@@ -92,6 +92,7 @@ export function createGrpcServer(
             onClientGone: (gone) => (call.cancelled ? gone() : call.once('cancelled', gone)),
             deadline: deadlineMs(call.getDeadline()),
             requestId: requestIdOf(call.metadata),
+            authorization: () => call.metadata.get('authorization').map(String),
           },
           shutdown,
         );

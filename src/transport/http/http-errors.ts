@@ -12,6 +12,7 @@ import { Code, type CodeNumber } from '../../errors/code.js';
 import { toPublicError } from '../../errors/public-error.js';
 import { httpStatusFor, retryAfterSeconds, toHttpErrorBody } from '../../errors/status-mapping.js';
 import { Reason } from '../../errors/reasons.js';
+import { wwwAuthenticate } from '../../auth/www-authenticate.js';
 
 /** An ApiError plus the HTTP status and headers it should travel with, when not the code's own. */
 export class HttpApiError extends Error {
@@ -73,9 +74,16 @@ export function toHttpApiError(error: unknown): { error: HttpApiError; unexpecte
 export function sendError(reply: FastifyReply, error: HttpApiError, pretty = false): FastifyReply {
   const { body } = toHttpErrorBody(error.apiError, error.httpStatus);
   const retryAfter = retryAfterSeconds(error.apiError);
+  // RFC 6750 §3: a refused token or scope says so in a challenge.
+  const challenge = wwwAuthenticate(error.apiError);
   return reply
     .code(error.httpStatus)
-    .headers({ ...error.headers, ...(retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) }), 'content-type': 'application/json; charset=utf-8' })
+    .headers({
+      ...error.headers,
+      ...(retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) }),
+      ...(challenge === undefined ? {} : { 'www-authenticate': challenge }),
+      'content-type': 'application/json; charset=utf-8',
+    })
     .send(JSON.stringify(body, null, pretty ? 2 : undefined));
 }
 

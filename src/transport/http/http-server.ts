@@ -21,6 +21,11 @@ import { createRouteTable, type Route } from './route-table.js';
 import { Reason } from '../../errors/reasons.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+/**
+ * Request headers may total this much (Node's default is 16 KiB): an oversized bearer token (100 KB) then
+ * reaches the guard and is refused as a token (401), as it is over gRPC, rather than as a 431.
+ */
+export const MAX_HEADER_BYTES = 128 * 1024;
 
 export interface HttpServerOptions {
   /** Largest request body in bytes (default 1 MiB); larger is 413. */
@@ -61,6 +66,15 @@ function requestIdOf(headers: IncomingHttpHeaders): string | undefined {
   return typeof value === 'string' && value.length > 0 && value.length <= 128 ? value : undefined;
 }
 
+/** Every `authorization` value as sent: Node keeps only the first in `headers`, and several must be refused. */
+function authorizationOf(rawHeaders: readonly string[]): string[] {
+  const values: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toLowerCase() === 'authorization') values.push(rawHeaders[i + 1]!);
+  }
+  return values;
+}
+
 /** A quieter logger for fastify: it logs "Server listening" at info, and the server logs its own line. */
 function fastifyLogger(logger: Logger): FastifyBaseLogger {
   const values = logger.levels.values;
@@ -84,6 +98,7 @@ export function createHttpServer(
     // With request logging off, a child logger per request (fastify's default) is pure cost.
     childLoggerFactory: (parent) => parent,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
     return503OnClosing: false, // its 503 is not our envelope; the handler answers UNAVAILABLE itself
     forceCloseConnections: 'idle',
     clientErrorHandler: writeClientError,
@@ -152,6 +167,7 @@ export function createHttpServer(
         },
         deadline: deadlineOf(headers),
         requestId,
+        authorization: () => authorizationOf(request.raw.rawHeaders),
       },
       shutdownSignal,
     );

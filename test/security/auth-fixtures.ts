@@ -160,6 +160,8 @@ export interface Outcome {
   code: number;
   reason?: string;
   message?: string;
+  /** The ErrorInfo metadata of an error. */
+  metadata?: Record<string, string>;
   httpStatus?: number;
   challenge?: string | null;
   body?: unknown;
@@ -192,8 +194,10 @@ export async function httpCall(
     code: CODE_OF_STATUS[json.error.status] ?? -1,
     reason: json.error.details[0]?.reason,
     message: json.error.message,
+    metadata: (json.error.details[0] as { metadata?: Record<string, string> } | undefined)?.metadata,
     httpStatus: res.status,
     challenge,
+    body: json,
   };
 }
 
@@ -217,7 +221,8 @@ export function createRawGrpc(address: string) {
   const outcomeOf = (err: grpc.ServiceError): Outcome => {
     try {
       const status = statusOf(err);
-      return { code: err.code, reason: errorInfoOf(status).reason, message: status.message };
+      const info = errorInfoOf(status);
+      return { code: err.code, reason: info.reason, message: status.message, metadata: info.metadata };
     } catch {
       return { code: err.code, message: err.details };
     }

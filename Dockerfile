@@ -30,15 +30,18 @@ RUN ln -s /app/dist/src/cli/lro.js /usr/local/bin/lro \
 
 USER node
 # Listen on every interface inside the container; the store defaults to a SQLite file in /app/data.
+# On 0.0.0.0 the server refuses to start without authentication: run the image with LRO_AUTH=jwt and
+# LRO_JWT_SECRET (or LRO_JWKS), or with LRO_ALLOW_UNAUTHENTICATED=true behind something that authenticates.
 ENV LRO_HOST=0.0.0.0 \
     LRO_HTTP_PORT=8080 \
     LRO_GRPC_PORT=50051 \
     LRO_STORE=sqlite:/app/data/lro.sqlite
 EXPOSE 8080 50051
 
-# Healthy once the HTTP listener answers (both listeners are bound before the server logs "listening").
+# Healthy once the HTTP listener answers (both listeners are bound before the server logs "listening");
+# any answer below 500 counts, as /v1/kinds is 401 without a token when auth is on.
 HEALTHCHECK --interval=5s --timeout=3s --start-period=20s --retries=5 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.LRO_HTTP_PORT || 8080) + '/v1/kinds').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.LRO_HTTP_PORT || 8080) + '/v1/kinds').then((r) => process.exit(r.status < 500 ? 0 : 1), () => process.exit(1))"]
 
 # node itself (not npm/npx) receives SIGTERM, so `docker stop` is a graceful shutdown.
 CMD ["node", "dist/src/main.js"]

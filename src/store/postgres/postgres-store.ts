@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { compileListQuery, type SqlDialect } from '../filter-sql.js';
-import type { BatchCancelResult, Finish, Lease, ListQuery, OperationError, OperationRecord, OperationStore, RescueResult } from '../operation-store.js';
+import type { BatchCancelResult, Finish, Lease, ListQuery, ProgressReport, OperationError, OperationRecord, OperationStore, RescueResult } from '../operation-store.js';
 import { rowToRecord, type Row } from '../row.js';
 import { quoteIdent } from './connection.js';
 import { toStoreError } from './pg-errors.js';
@@ -91,14 +91,15 @@ function statements(table: string, labels: string, schema: string) {
     finish: named(
       'finish',
       `UPDATE ${table} SET state = $4::text, done = true, output = $5::text, error = $6::text, update_time = $3, end_time = $3,
-         progress_percent = CASE WHEN $4::text = 'SUCCEEDED' THEN 100 ELSE progress_percent END,
+         progress_percent = CASE WHEN $4::text = 'SUCCEEDED' THEN 100 ELSE COALESCE($8::int, progress_percent) END,
+         status_message = COALESCE($9::text, status_message),
          lease_owner = NULL, lease_expiry = NULL
        WHERE id = $1 AND state = 'RUNNING' AND lease_owner = $2 AND lease_token = $7 RETURNING *`,
     ),
     release: named(
       'release',
       `UPDATE ${table} SET state = 'QUEUED', attempt = GREATEST(attempt - 1, 0), lease_owner = NULL, lease_expiry = NULL,
-         update_time = $3
+         progress_percent = COALESCE($5::int, progress_percent), status_message = COALESCE($6::text, status_message), update_time = $3
        WHERE id = $1 AND state = 'RUNNING' AND lease_owner = $2 AND lease_token = $4`,
     ),
     // Locked rows are skipped: a row a heartbeat or finish is changing right now is not expired for long.
@@ -227,15 +228,15 @@ export function createPostgresStore(pool: pg.Pool, schema: string): OperationSto
     async progress({ lease, percent, message, now }) {
       return changed({ ...s.progress, values: [lease.id, lease.owner, percent, message, now, lease.token] });
     },
-    async finish({ lease, now, result }: { lease: Lease; now: number; result: Finish }) {
+    async finish({ lease, now, result, progress }: { lease: Lease; now: number; result: Finish; progress?: ProgressReport }) {
       const { id, owner, token } = lease;
       const output = result.state === 'SUCCEEDED' ? JSON.stringify(result.output) : null;
       const error = result.state === 'SUCCEEDED' ? null : errorJson(result.error);
-      const row = await one({ ...s.finish, values: [id, owner, now, result.state, output, error, token] });
+      const row = await one({ ...s.finish, values: [id, owner, now, result.state, output, error, token, progress?.percent ?? null, progress?.message ?? null] });
       return row && rowToRecord(row);
     },
-    async release({ lease, now }) {
-      return changed({ ...s.release, values: [lease.id, lease.owner, now, lease.token] });
+    async release({ lease, now, progress }) {
+      return changed({ ...s.release, values: [lease.id, lease.owner, now, lease.token, progress?.percent ?? null, progress?.message ?? null] });
     },
     async rescue({ now, exhausted, cancelled }): Promise<RescueResult> {
       const result: RescueResult = { requeued: [], finished: [] };

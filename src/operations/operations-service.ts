@@ -10,6 +10,8 @@ import { operationNotFound, type Canceller } from './canceller.js';
 import { parseFilter } from './filter.js';
 import { parseOperationName } from './names.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
+import { withJsonForm } from '../proto/json-form.js';
+import { operationJson } from './operation-json.js';
 import { toOperation, type OperationMessage } from './to-operation.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -71,11 +73,12 @@ export function createOperationsService(opts: OperationsServiceOptions) {
       const principal = visibleTo(ctx);
       const rows = await store.list({ filter, beforeId, limit: limit + 1, ...(principal === undefined ? {} : { principal }) });
       const page = rows.slice(0, limit);
-      return {
-        operations: page.map(toOperation),
-        nextPageToken: rows.length > limit ? encodePageToken(page[page.length - 1]!.id, filterText) : '',
-        unreachable: [] as string[],
-      };
+      const operations = page.map(toOperation);
+      const nextPageToken = rows.length > limit ? encodePageToken(page[page.length - 1]!.id, filterText) : '';
+      return withJsonForm({ operations, nextPageToken, unreachable: [] as string[] }, (numericEnums) =>
+        // As proto3 JSON prints it: empty repeated fields left out, the token always there.
+        page.length > 0 ? { operations: page.map((r) => operationJson(r, numericEnums)), nextPageToken } : { nextPageToken },
+      );
     },
 
     async GetOperation(req: NameRequest, ctx: CallContext): Promise<OperationMessage> {

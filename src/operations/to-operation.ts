@@ -7,7 +7,9 @@ import { toStruct } from '../proto/struct.js';
 import { toDuration, toTimestamp, type DurationMessage } from '../proto/time.js';
 import type { Kind } from '../runtime/kind.js';
 import type { OperationRecord } from '../store/operation-store.js';
+import { JSON_FORM, type WithJsonForm } from '../proto/json-form.js';
 import { kindName, operationName } from './names.js';
+import { operationJson } from './operation-json.js';
 
 export interface OperationMessage {
   name: string;
@@ -27,32 +29,63 @@ export interface KindMessage {
 
 const ts = (ms: number | null) => (ms === null ? null : toTimestamp(ms));
 
-export function toOperation(r: OperationRecord): OperationMessage {
-  const op: OperationMessage = {
-    name: operationName(r.id),
-    metadata: packAny('lro.v1.OperationMetadata', {
-      kind: kindName(r.kind),
-      state: r.state,
-      createTime: ts(r.createTime),
-      startTime: ts(r.startTime),
-      updateTime: ts(r.updateTime),
-      endTime: ts(r.endTime),
-      progressPercent: r.progressPercent,
-      statusMessage: r.statusMessage,
-      requestedCancellation: r.requestedCancellation,
-      cancellable: r.cancellable,
-      attempt: r.attempt,
-      labels: r.labels,
-    }),
-    done: r.done,
-  };
-  if (r.state === 'SUCCEEDED') {
-    op.response = packAny('google.protobuf.Struct', toStruct(r.output ?? {}) as Record<string, unknown>);
-  } else if (r.done && r.error) {
-    const e = r.error;
-    op.error = toStatus(new ApiError(e.code as CodeNumber, e.message, { reason: e.reason, metadata: e.metadata }));
+/**
+ * The Operation message of a record, as a view: its Any fields are packed only when read (gRPC reads
+ * them), and HTTP takes the JSON form instead, built straight from the record. A class, so a view costs
+ * one small object per call (Get, List, Wait and Watch make one each time).
+ */
+class OperationView implements OperationMessage, WithJsonForm {
+  readonly name: string;
+  readonly done: boolean;
+  #metadata: AnyMessage | undefined;
+  #response: AnyMessage | undefined;
+  #error: RpcStatus | undefined;
+
+  constructor(private readonly record: OperationRecord) {
+    this.name = operationName(record.id);
+    this.done = record.done;
   }
-  return op;
+
+  get metadata(): AnyMessage {
+    return (this.#metadata ??= packMetadata(this.record));
+  }
+
+  get response(): AnyMessage | undefined {
+    const r = this.record;
+    if (r.state !== 'SUCCEEDED') return undefined;
+    return (this.#response ??= packAny('google.protobuf.Struct', toStruct(r.output ?? {}) as Record<string, unknown>));
+  }
+
+  get error(): RpcStatus | undefined {
+    const e = this.record.done ? this.record.error : null;
+    if (!e || this.record.state === 'SUCCEEDED') return undefined;
+    return (this.#error ??= toStatus(new ApiError(e.code as CodeNumber, e.message, { reason: e.reason, metadata: e.metadata })));
+  }
+
+  [JSON_FORM](numericEnums: boolean): unknown {
+    return operationJson(this.record, numericEnums);
+  }
+}
+
+export function toOperation(r: OperationRecord): OperationMessage {
+  return new OperationView(r);
+}
+
+function packMetadata(r: OperationRecord): AnyMessage {
+  return packAny('lro.v1.OperationMetadata', {
+    kind: kindName(r.kind),
+    state: r.state,
+    createTime: ts(r.createTime),
+    startTime: ts(r.startTime),
+    updateTime: ts(r.updateTime),
+    endTime: ts(r.endTime),
+    progressPercent: r.progressPercent,
+    statusMessage: r.statusMessage,
+    requestedCancellation: r.requestedCancellation,
+    cancellable: r.cancellable,
+    attempt: r.attempt,
+    labels: r.labels,
+  });
 }
 
 export function toKind(k: Kind): KindMessage {

@@ -58,7 +58,8 @@ export function createWatchService(opts: WatchServiceOptions) {
       }
       let sentAt = Date.now();
       for (;;) {
-        if (!changed) await new Promise<void>((resolve) => (wake = resolve));
+        // The signal may have fired while the last read was in flight (nothing to wake then): look first.
+        if (!changed && !signal.aborted) await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
         if (signal.aborted) return;
         const due = sentAt + coalesceMs - Date.now();

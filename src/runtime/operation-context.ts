@@ -54,6 +54,11 @@ export function createOperationContext(args: {
     sleep(ms) {
       return new Promise<void>((resolve, reject) => {
         if (signal.aborted) return reject(abortReason(signal));
+        // A timer never fires sooner than 1 ms: a zero sleep only yields (other work and the signal get a turn).
+        if (!(ms > 0)) {
+          setImmediate(() => (signal.aborted ? reject(abortReason(signal)) : resolve()));
+          return;
+        }
         const onAbort = () => {
           clearTimeout(timer);
           reject(abortReason(signal));

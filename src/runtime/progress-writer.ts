@@ -1,17 +1,18 @@
 import type { Logger } from 'pino';
 import type { EventBus } from '../events/event-bus.js';
-import type { Lease, OperationStore } from '../store/operation-store.js';
+import type { Lease, OperationStore, ProgressReport } from '../store/operation-store.js';
 
 /**
- * Writes a handler's progress to the store without ever blocking it, throttled per operation: at most
- * one write in flight and one per `intervalMs`, only the newest report waits, and the last one always
- * lands (flush). A handler reporting every millisecond costs the database (and every watcher, through
- * the 'progress' event each stored write publishes) about ten writes a second.
+ * Writes a handler's progress to the store without ever blocking it, throttled per operation: a report
+ * is stored `intervalMs` after it came (newer reports replace it meanwhile), one write in flight at most.
+ * A handler reporting every millisecond costs the database, and every watcher (each stored write
+ * publishes a 'progress' event), ten writes a second; one that ends sooner writes none at all: its last
+ * report goes with the statement that ends the operation (`settle`).
  */
 export interface ProgressWriter {
   report(percent: number, message: string | null): void;
-  /** Stores the newest report now, if one waits (before the operation is finished). */
-  flush(): Promise<void>;
+  /** Stops writing and hands over the newest report not stored yet, to store with the operation's end. */
+  settle(): Promise<ProgressReport | undefined>;
 }
 
 export const PROGRESS_INTERVAL_MS = 100;
@@ -25,56 +26,51 @@ export function createProgressWriter(args: {
   intervalMs?: number;
 }): ProgressWriter {
   const intervalMs = args.intervalMs ?? PROGRESS_INTERVAL_MS;
-  let pending: { percent: number; message: string | null } | undefined;
+  let pending: ProgressReport | undefined;
   let inFlight: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let lastWriteAt = -Infinity;
+  let settled = false;
 
   const write = async (): Promise<void> => {
-    while (pending) {
-      const { percent, message } = pending;
-      pending = undefined;
-      lastWriteAt = performance.now();
-      try {
-        if (await args.store.progress({ lease: args.lease, percent, message, now: args.now() })) {
-          args.bus.publish({ type: 'progress', id: args.lease.id });
-        }
-      } catch (err) {
-        args.logger.debug({ err, operation: args.lease.id }, 'storing progress failed');
+    const report = pending;
+    pending = undefined;
+    if (!report) return;
+    try {
+      if (await args.store.progress({ lease: args.lease, ...report, now: args.now() })) {
+        args.bus.publish({ type: 'progress', id: args.lease.id });
       }
-      if (pending && performance.now() - lastWriteAt < intervalMs) break;
+    } catch (err) {
+      args.logger.debug({ err, operation: args.lease.id }, 'storing progress failed');
+    } finally {
+      inFlight = undefined;
+      if (pending && !settled) schedule();
     }
-    inFlight = undefined;
-    if (pending) schedule();
   };
 
   function schedule(): void {
-    if (timer || inFlight) return;
-    const wait = lastWriteAt + intervalMs - performance.now();
-    if (wait <= 0) {
-      inFlight = write();
-      return;
-    }
+    if (timer || settled) return;
     timer = setTimeout(() => {
       timer = undefined;
-      inFlight ??= write();
-    }, wait);
+      if (inFlight) return; // it reschedules when done
+      inFlight = write();
+    }, intervalMs);
     timer.unref();
   }
 
   return {
     report(percent, message) {
+      if (settled) return;
       pending = { percent, message };
       schedule();
     },
-    async flush() {
-      for (;;) {
-        clearTimeout(timer);
-        timer = undefined;
-        if (inFlight) await inFlight;
-        else if (pending) inFlight = write();
-        else return;
-      }
+    async settle() {
+      settled = true;
+      clearTimeout(timer);
+      timer = undefined;
+      await inFlight;
+      const last = pending;
+      pending = undefined;
+      return last;
     },
   };
 }

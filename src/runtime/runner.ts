@@ -177,17 +177,17 @@ export function createRunner(opts: RunnerOptions): Runner {
   }
 
   async function settle(attempt: Attempt, outcome: Outcome): Promise<void> {
+    const progress = await attempt.progress.settle(); // the last report lands with the end, in one statement
     if (outcome === 'lost') return;
-    await attempt.progress.flush(); // the last progress lands before the end
     const { lease } = attempt;
     if (outcome === 'release') {
-      if (await store.release({ lease, now: now() })) announceRequeued([lease.id]);
+      if (await store.release({ lease, now: now(), progress })) announceRequeued([lease.id]);
       return;
     }
     for (let tries = 1; ; tries++) {
       try {
         // Fenced: refused if another attempt took the operation over in the meantime.
-        if (await store.finish({ lease, now: now(), result: outcome.finish })) bus.publish({ type: 'done', id: lease.id });
+        if (await store.finish({ lease, now: now(), result: outcome.finish, progress })) bus.publish({ type: 'done', id: lease.id });
         return;
       } catch (err) {
         // While the lease may still be ours, retry; after that the operation belongs to the next attempt.

@@ -99,6 +99,12 @@ export type Finish =
   | { state: 'SUCCEEDED'; output: JsonObject }
   | { state: 'FAILED' | 'CANCELLED'; error: OperationError };
 
+/** A handler's progress report: 0–100, and a status message (null keeps the last one). */
+export interface ProgressReport {
+  percent: number;
+  message: string | null;
+}
+
 export interface HeartbeatResult {
   id: string;
   requestedCancellation: boolean;
@@ -172,10 +178,13 @@ export interface OperationStore {
   heartbeat(args: { owner: string; leases: { id: string; token: number }[]; leaseMs: number; now: number }): Promise<HeartbeatResult[]>;
   /** Stores progress of a held lease; false when it is no longer held. */
   progress(args: { lease: Lease; percent: number; message: string | null; now: number }): Promise<boolean>;
-  /** Ends the record of a held lease; undefined when it is no longer held (lease lost). */
-  finish(args: { lease: Lease; now: number; result: Finish }): Promise<OperationRecord | undefined>;
-  /** Gives a held record back to the queue without using up an attempt (graceful shutdown). */
-  release(args: { lease: Lease; now: number }): Promise<boolean>;
+  /**
+   * Ends the record of a held lease; undefined when it is no longer held (lease lost). `progress`, the last
+   * report not stored yet, is stored with it (SUCCEEDED sets 100 % whatever it says).
+   */
+  finish(args: { lease: Lease; now: number; result: Finish; progress?: ProgressReport }): Promise<OperationRecord | undefined>;
+  /** Gives a held record back to the queue without using up an attempt (graceful shutdown), with its last progress. */
+  release(args: { lease: Lease; now: number; progress?: ProgressReport }): Promise<boolean>;
   /**
    * Takes back every RUNNING record whose lease expired (on the lease clock): requeued, or done when its
    * attempts are used up or its cancel was requested. Loops in batches until none is left.

@@ -179,6 +179,19 @@ export function describeLifecycleContract(factory: StoreFactory): void {
       expect(await ctx.store.finish({ lease: held(queued, 'owner-a'), now: T0 + 3, result: { state: 'SUCCEEDED', output: {} } })).toBeUndefined();
     });
 
+    it('stores the last progress report with the end, in the same call (SUCCEEDED is 100 % whatever it says)', async () => {
+      const ok = await startRunning(ctx.store);
+      const done = await ctx.store.finish({ lease: held(ok), now: T0 + 3, result: { state: 'SUCCEEDED', output: {} }, progress: { percent: 90, message: 'last step' } });
+      expect(done).toMatchObject({ progressPercent: 100, statusMessage: 'last step' });
+      const bad = await startRunning(ctx.store);
+      await ctx.store.progress({ lease: held(bad), percent: 10, message: 'first', now: T0 + 1 });
+      const failed = await ctx.store.finish({ lease: held(bad), now: T0 + 3, result: { state: 'FAILED', error: ERR.failed }, progress: { percent: 40, message: null } });
+      expect(failed).toMatchObject({ progressPercent: 40, statusMessage: 'first' });
+      const back = await startRunning(ctx.store, { kind: 'test.back' });
+      expect(await ctx.store.release({ lease: held(back), now: T0 + 4, progress: { percent: 55, message: 'paused' } })).toBe(true);
+      expect(await ctx.store.get(back.id)).toMatchObject({ state: 'QUEUED', progressPercent: 55, statusMessage: 'paused' });
+    });
+
     it('a handler that finishes after a cancel request keeps its result, and requestedCancellation stays true', async () => {
       const run = await startRunning(ctx.store);
       await ctx.store.requestCancel(run.id, T0 + 1, ERR.cancelledBeforeStart);

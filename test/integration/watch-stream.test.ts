@@ -251,3 +251,4 @@ describe('WatchOperation over HTTP (Server-Sent Events)', () => {
     }
   });
 });
+

@@ -9,7 +9,8 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { compileListQuery, type SqlDialect } from '../filter-sql.js';
-import type { BatchCancelResult, Finish, Lease, ListQuery, OperationError, OperationRecord, OperationStore, RescueResult } from '../operation-store.js';
+import { createTickBatcher, ItemFailure } from '../tick-batcher.js';
+import type { BatchCancelResult, Finish, Lease, ListQuery, NewOperation, ProgressReport, OperationError, OperationRecord, OperationStore, RescueResult } from '../operation-store.js';
 import { rowToRecord, type Row } from '../row.js';
 import { quoteIdent } from './connection.js';
 import { toStoreError } from './pg-errors.js';
@@ -43,18 +44,45 @@ function statements(table: string, labels: string, schema: string) {
   const tag = createHash('sha256').update(schema).digest('hex').slice(0, 12);
   const named = (name: string, text: string) => ({ name: `lro_${name}_${tag}`, text });
   return {
-    insert: named(
-      'insert',
-      `WITH created AS (
+    byRequestId: named('by_request_id', `SELECT * FROM ${table} WHERE principal = $2 AND request_id = $1`),
+    // Group commit of creates: many rows in one statement; a request id already stored (or given twice in
+    // the batch) creates nothing, and the stored row comes back instead.
+    createMany: named(
+      'create_many',
+      `WITH incoming AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bool[], $6::int[], $7::text[], $8::text[], $12::text[])
+           AS t(id, kind, input, now, cancellable, max_attempts, request_id, labels, principal)
+       ), created AS (
          INSERT INTO ${table} (id, kind, input, state, done, create_time, update_time, cancellable, max_attempts, request_id, labels, principal)
-         VALUES ($1, $2, $3, 'QUEUED', false, $4, $4, $5, $6, $7, $8, $11)
+         SELECT id, kind, input, 'QUEUED', false, now, now, cancellable, max_attempts, request_id, labels, principal FROM incoming
          ON CONFLICT (principal, request_id) DO NOTHING RETURNING *
        ), labelled AS (
-         INSERT INTO ${labels} (key, value, operation_id) SELECT l.key, l.value, created.id FROM created, unnest($9::text[], $10::text[]) AS l(key, value)
+         INSERT INTO ${labels} (key, value, operation_id)
+         SELECT l.key, l.value, l.id FROM unnest($9::text[], $10::text[], $11::text[]) AS l(id, key, value)
+         WHERE l.id IN (SELECT id FROM created)
        )
-       SELECT * FROM created`,
+       SELECT *, true AS created FROM created
+       UNION ALL SELECT o.*, false FROM ${table} o
+         WHERE (o.principal, o.request_id) IN (SELECT principal, request_id FROM incoming WHERE request_id IS NOT NULL)`,
     ),
-    byRequestId: named('by_request_id', `SELECT * FROM ${table} WHERE principal = $2 AND request_id = $1`),
+    finishMany: named(
+      'finish_many',
+      `UPDATE ${table} o SET state = f.state, done = true, output = f.output, error = f.error, update_time = f.now, end_time = f.now,
+         progress_percent = CASE WHEN f.state = 'SUCCEEDED' THEN 100 ELSE COALESCE(f.percent, o.progress_percent) END,
+         status_message = COALESCE(f.message, o.status_message),
+         lease_owner = NULL, lease_expiry = NULL
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::int[], $9::text[])
+         AS f(id, owner, token, state, output, error, now, percent, message)
+       WHERE o.id = f.id AND o.state = 'RUNNING' AND o.lease_owner = f.owner AND o.lease_token = f.token
+       RETURNING o.*`,
+    ),
+    progressMany: named(
+      'progress_many',
+      `UPDATE ${table} o SET progress_percent = p.percent, status_message = COALESCE(p.message, o.status_message), update_time = p.now
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::bigint[]) AS p(id, owner, token, percent, message, now)
+       WHERE o.id = p.id AND o.state = 'RUNNING' AND o.lease_owner = p.owner AND o.lease_token = p.token
+       RETURNING o.id`,
+    ),
     get: named('get', `SELECT * FROM ${table} WHERE id = $1`),
     getOwned: named('get_owned', `SELECT * FROM ${table} WHERE id = $1 AND principal = $2`),
     delete: named('delete', `DELETE FROM ${table} WHERE id = $1 AND done RETURNING id`),
@@ -87,22 +115,10 @@ function statements(table: string, labels: string, schema: string) {
        WHERE o.id = held.id AND o.lease_token = held.token AND o.state = 'RUNNING' AND o.lease_owner = $3
        RETURNING o.id, o.requested_cancellation`,
     ),
-    progress: named(
-      'progress',
-      `UPDATE ${table} SET progress_percent = $3, status_message = COALESCE($4::text, status_message), update_time = $5
-       WHERE id = $1 AND state = 'RUNNING' AND lease_owner = $2 AND lease_token = $6`,
-    ),
-    finish: named(
-      'finish',
-      `UPDATE ${table} SET state = $4::text, done = true, output = $5::text, error = $6::text, update_time = $3, end_time = $3,
-         progress_percent = CASE WHEN $4::text = 'SUCCEEDED' THEN 100 ELSE progress_percent END,
-         lease_owner = NULL, lease_expiry = NULL
-       WHERE id = $1 AND state = 'RUNNING' AND lease_owner = $2 AND lease_token = $7 RETURNING *`,
-    ),
     release: named(
       'release',
       `UPDATE ${table} SET state = 'QUEUED', attempt = GREATEST(attempt - 1, 0), lease_owner = NULL, lease_expiry = NULL,
-         update_time = $3
+         progress_percent = COALESCE($5::int, progress_percent), status_message = COALESCE($6::text, status_message), update_time = $3
        WHERE id = $1 AND state = 'RUNNING' AND lease_owner = $2 AND lease_token = $4`,
     ),
     // Locked rows are skipped: a row a heartbeat or finish is changing right now is not expired for long.
@@ -152,31 +168,96 @@ export function createPostgresStore(pool: pg.Pool, schema: string): OperationSto
   const errorJson = (e: OperationError) => JSON.stringify(e);
   const byId = (a: OperationRecord, b: OperationRecord) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
+  /** One create on its own: retried only if the record holding the request id vanished (deleted) meanwhile. */
+  async function createOne(op: NewOperation): Promise<{ operation: OperationRecord; created: boolean }> {
+    for (let tries = 0; ; tries++) {
+      const { results } = await createRows([op]);
+      if (results[0]) return results[0];
+      if (tries >= 3) throw new Error(`request id ${op.requestId} is being used and deleted concurrently`);
+    }
+  }
+
+  /** Creates in one statement; each op's result, or undefined when its request id's record vanished meanwhile. */
+  async function createRows(ops: NewOperation[]) {
+    const labelled = ops.flatMap((op) => Object.entries(op.labels).map(([k, v]) => [op.id, k, v] as const));
+    const rows = await query({
+      ...s.createMany,
+      values: [
+        ops.map((op) => op.id),
+        ops.map((op) => op.kind),
+        ops.map((op) => JSON.stringify(op.input)),
+        ops.map((op) => op.now),
+        ops.map((op) => op.cancellable),
+        ops.map((op) => op.maxAttempts),
+        ops.map((op) => op.requestId),
+        ops.map((op) => JSON.stringify(op.labels)),
+        labelled.map((l) => l[0]),
+        labelled.map((l) => l[1]),
+        labelled.map((l) => l[2]),
+        ops.map((op) => op.principal ?? ''),
+      ],
+    });
+    const byOpId = new Map(rows.filter((r) => r.created).map((r) => [r.id as string, rowToRecord(r)]));
+    // Request ids are unique per principal ('' without authentication).
+    const key = (principal: unknown, requestId: unknown) => `${String(principal)}\u0000${String(requestId)}`;
+    const byRequestId = new Map<string, OperationRecord>();
+    for (const r of rows) if (r.request_id !== null) byRequestId.set(key(r.principal, r.request_id), rowToRecord(r));
+    const results = ops.map((op) => {
+      const created = byOpId.get(op.id);
+      if (created) return { operation: created, created: true };
+      const existing = op.requestId === null ? undefined : byRequestId.get(key(op.principal ?? '', op.requestId));
+      return existing && { operation: existing, created: false };
+    });
+    return { results };
+  }
+
+  const createBatch = createTickBatcher<NewOperation, { operation: OperationRecord; created: boolean }>(async (ops) => {
+    const { results } = await createRows(ops);
+    // The rare op whose request id's record was deleted between its insert and read: on its own again.
+    return Promise.all(results.map((r, i) => r ?? createOne(ops[i]!).catch((err: unknown) => new ItemFailure(err))));
+  });
+
+  type FinishArgs = { lease: Lease; now: number; result: Finish; progress?: ProgressReport };
+  const finishBatch = createTickBatcher<FinishArgs, OperationRecord | undefined>(async (items) => {
+    const rows = await query({
+      ...s.finishMany,
+      values: [
+        items.map((f) => f.lease.id),
+        items.map((f) => f.lease.owner),
+        items.map((f) => f.lease.token),
+        items.map((f) => f.result.state),
+        items.map((f) => (f.result.state === 'SUCCEEDED' ? JSON.stringify(f.result.output) : null)),
+        items.map((f) => (f.result.state === 'SUCCEEDED' ? null : errorJson(f.result.error))),
+        items.map((f) => f.now),
+        items.map((f) => f.progress?.percent ?? null),
+        items.map((f) => f.progress?.message ?? null),
+      ],
+    });
+    const done = new Map(rows.map((r) => [r.id as string, rowToRecord(r)]));
+    return items.map((f) => done.get(f.lease.id));
+  });
+
+  type ProgressArgs = { lease: Lease; percent: number; message: string | null; now: number };
+  const progressBatch = createTickBatcher<ProgressArgs, boolean>(async (items) => {
+    const rows = await query({
+      ...s.progressMany,
+      values: [
+        items.map((p) => p.lease.id),
+        items.map((p) => p.lease.owner),
+        items.map((p) => p.lease.token),
+        items.map((p) => p.percent),
+        items.map((p) => p.message),
+        items.map((p) => p.now),
+      ],
+    });
+    const stored = new Set(rows.map((r) => r.id as string));
+    return items.map((p) => stored.has(p.lease.id));
+  });
+
   return {
     leaseClock: 'store',
-    async create(op) {
-      const keys = Object.keys(op.labels);
-      const values = [
-        op.id,
-        op.kind,
-        JSON.stringify(op.input),
-        op.now,
-        op.cancellable,
-        op.maxAttempts,
-        op.requestId,
-        JSON.stringify(op.labels),
-        keys,
-        keys.map((k) => op.labels[k]),
-        op.principal ?? '',
-      ];
-      // Retried only if the record holding the request id vanished (deleted) between the two statements.
-      for (let tries = 0; ; tries++) {
-        const row = await one({ ...s.insert, values });
-        if (row) return { operation: rowToRecord(row), created: true };
-        const existing = await one({ ...s.byRequestId, values: [op.requestId, op.principal ?? ''] });
-        if (existing) return { operation: rowToRecord(existing), created: false };
-        if (tries >= 3) throw new Error(`request id ${op.requestId} is being used and deleted concurrently`);
-      }
+    create(op) {
+      return createBatch(op);
     },
     async get(id, principal) {
       const row = await one(principal === undefined ? { ...s.get, values: [id] } : { ...s.getOwned, values: [id, principal] });
@@ -229,18 +310,14 @@ export function createPostgresStore(pool: pg.Pool, schema: string): OperationSto
       const rows = await query({ ...s.heartbeat, values: [leases.map((l) => l.id), leases.map((l) => l.token), owner, leaseMs] });
       return rows.map((r) => ({ id: r.id as string, requestedCancellation: Boolean(r.requested_cancellation) }));
     },
-    async progress({ lease, percent, message, now }) {
-      return changed({ ...s.progress, values: [lease.id, lease.owner, percent, message, now, lease.token] });
+    progress(args) {
+      return progressBatch(args);
     },
-    async finish({ lease, now, result }: { lease: Lease; now: number; result: Finish }) {
-      const { id, owner, token } = lease;
-      const output = result.state === 'SUCCEEDED' ? JSON.stringify(result.output) : null;
-      const error = result.state === 'SUCCEEDED' ? null : errorJson(result.error);
-      const row = await one({ ...s.finish, values: [id, owner, now, result.state, output, error, token] });
-      return row && rowToRecord(row);
+    finish(args) {
+      return finishBatch(args);
     },
-    async release({ lease, now }) {
-      return changed({ ...s.release, values: [lease.id, lease.owner, now, lease.token] });
+    async release({ lease, now, progress }) {
+      return changed({ ...s.release, values: [lease.id, lease.owner, now, lease.token, progress?.percent ?? null, progress?.message ?? null] });
     },
     async rescue({ now, exhausted, cancelled }): Promise<RescueResult> {
       const result: RescueResult = { requeued: [], finished: [] };

@@ -15,6 +15,7 @@ import { protos, type ServiceName } from '../../proto/protos.js';
 import { HttpApiError, methodNotAllowed, sendError, toHttpApiError, writeClientError } from './http-errors.js';
 import { splitPath } from './path-template.js';
 import { bindRequest, parseQuery } from './request-binding.js';
+import { renderJsonForm } from '../../proto/json-form.js';
 import { sendEventStream } from './event-stream.js';
 import { toJson } from './response-json.js';
 import { createRouteTable, type Route } from './route-table.js';
@@ -35,6 +36,12 @@ export interface HttpServerOptions {
 }
 
 const KEEP_ALIVE_MS = 15_000;
+
+/** A service result as proto3 JSON: its own JSON form when it has one (the fast path), else the generic mapping. */
+function jsonOf(route: Route, result: object, numericEnums: boolean): unknown {
+  const form = renderJsonForm(result, numericEnums);
+  return form ? form.json : toJson(route.responseType, result, numericEnums);
+}
 
 /** The SSE event name of a streaming RPC's messages: its response type's name, lowercased (`operation`). */
 const eventName = (route: Route) => route.responseType.name.charAt(0).toLowerCase() + route.responseType.name.slice(1);
@@ -186,7 +193,7 @@ export function createHttpServer(
     if (route.serverStreaming) {
       await sendEventStream(reply, result as AsyncIterable<object>, {
         event: eventName(route),
-        toText: (m) => JSON.stringify(toJson(route.responseType, m, system.numericEnums)),
+        toText: (m) => JSON.stringify(jsonOf(route, m, system.numericEnums)),
         keepAliveMs: options.keepAliveMs ?? KEEP_ALIVE_MS,
         publicError,
         headers: {
@@ -196,7 +203,7 @@ export function createHttpServer(
       });
       return reply;
     }
-    let json: unknown = toJson(route.responseType, result as object, system.numericEnums);
+    let json = jsonOf(route, result as object, system.numericEnums);
     if (route.responseField) json = (json as Record<string, unknown>)[route.responseField] ?? null;
     return reply
       .code(200)

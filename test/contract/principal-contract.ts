@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseFilter } from '../../src/operations/filter.js';
+import type { OperationRecord } from '../../src/store/operation-store.js';
 import { ERR, T0, ids, newOp, startRunning, useStore, type StoreFactory } from './fixtures.js';
 
 export function describePrincipalContract(factory: StoreFactory): void {
@@ -45,7 +46,7 @@ export function describePrincipalContract(factory: StoreFactory): void {
     });
 
     it('list with a principal: only its records, through filters and keyset pages; without one: all', async () => {
-      const made = [];
+      const made: OperationRecord[] = [];
       for (let i = 0; i < 10; i++) {
         const principal = i % 2 === 0 ? 'alice' : i % 3 === 0 ? 'bob' : null;
         made.push((await ctx.store.create(newOp({ now: T0 + i, principal, labels: { session: 's' } }))).operation);
@@ -100,7 +101,7 @@ export function describePrincipalContract(factory: StoreFactory): void {
     });
 
     it('batch cancel by query with a principal: only its matches, paged', async () => {
-      const made = [];
+      const made: OperationRecord[] = [];
       for (let i = 0; i < 7; i++) made.push((await ctx.store.create(newOp({ now: T0 + i, principal: i < 4 ? 'alice' : 'bob' }))).operation);
       const query = { filter: parseFilter('done = false'), beforeId: null, limit: 3, principal: 'alice' };
 

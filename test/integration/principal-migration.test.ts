@@ -85,7 +85,9 @@ describe('migration 4 on SQLite', () => {
     await expectMigrated(store);
 
     const check = new Database(path, { readonly: true });
-    cleanups.push(() => check.close());
+    cleanups.push(() => {
+      check.close();
+    });
     const plan = check
       .prepare(`EXPLAIN QUERY PLAN SELECT * FROM operations WHERE principal = ? AND id < ? ORDER BY id DESC LIMIT 50`)
       .all('alice', 'z') as { detail: string }[];

@@ -45,6 +45,19 @@ export function describePrincipalContract(factory: StoreFactory): void {
       expect(n2.operation).toEqual(n1.operation);
     });
 
+    it('request ids of several principals created at once (one group commit) stay apart', async () => {
+      const [a1, b1, a2, n1] = await Promise.all([
+        ctx.store.create(newOp({ principal: 'alice', requestId: 'together' })),
+        ctx.store.create(newOp({ principal: 'bob', requestId: 'together' })),
+        ctx.store.create(newOp({ principal: 'alice', requestId: 'together' })),
+        ctx.store.create(newOp({ requestId: 'together' })),
+      ]);
+      expect([a1.created, b1.created, n1.created]).toEqual([true, true, true]);
+      expect(a2).toEqual({ operation: a1.operation, created: false });
+      expect([a1.operation.principal, b1.operation.principal, n1.operation.principal]).toEqual(['alice', 'bob', null]);
+      expect(new Set([a1.operation.id, b1.operation.id, n1.operation.id]).size).toBe(3);
+    });
+
     it('list with a principal: only its records, through filters and keyset pages; without one: all', async () => {
       const made: OperationRecord[] = [];
       for (let i = 0; i < 10; i++) {

@@ -4,6 +4,7 @@
  * until nothing is left unfinished.
  */
 import * as grpc from '@grpc/grpc-js';
+import http from 'node:http';
 import { serveCalls } from '../ipc.js';
 import { grpcDefinitions } from '../lro-adapter.js';
 import { driveStarts } from './drive-starts.js';
@@ -14,25 +15,49 @@ interface Client {
   close(): void;
 }
 
+/**
+ * Node's http with a keep-alive agent, not fetch: on this 2-core machine fetch spent about 1 ms of CPU per
+ * start in the client (four times the server's share), so the client, not the server, set the pace.
+ */
 function httpClient(base: string): Client {
+  const url = new URL(base);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const request = (method: string, path: string, body?: string) =>
+    new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = http.request(
+        {
+          agent,
+          host: url.hostname,
+          port: url.port,
+          method,
+          path,
+          headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (c: string) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
   return {
     async start() {
-      const res = await fetch(`${base}/v1/kinds/demo.sleep:start`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{"input":{"seconds":0}}',
-      });
-      const body = await res.text();
-      if (res.status !== 200) throw new Error(`StartOperation: HTTP ${res.status} ${body.slice(0, 200)}`);
+      const res = await request('POST', '/v1/kinds/demo.sleep:start', '{"input":{"seconds":0}}');
+      if (res.status !== 200) throw new Error(`StartOperation: HTTP ${res.status} ${res.text.slice(0, 200)}`);
     },
     async notDone(pageSize, pageToken) {
       const q = new URLSearchParams({ filter: 'done = false', pageSize: String(pageSize), ...(pageToken ? { pageToken } : {}) });
-      const res = await fetch(`${base}/v1/operations?${q}`);
-      if (res.status !== 200) throw new Error(`ListOperations: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
-      const page = (await res.json()) as { operations?: unknown[]; nextPageToken?: string };
+      const res = await request('GET', `/v1/operations?${q}`);
+      if (res.status !== 200) throw new Error(`ListOperations: HTTP ${res.status} ${res.text.slice(0, 200)}`);
+      const page = JSON.parse(res.text) as { operations?: unknown[]; nextPageToken?: string };
       return { count: page.operations?.length ?? 0, next: page.nextPageToken ?? '' };
     },
-    close() {},
+    close() {
+      agent.destroy();
+    },
   };
 }
 

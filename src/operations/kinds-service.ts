@@ -1,5 +1,4 @@
 /** lro.v1.Kinds, transport-agnostic: list and get kinds, and start operations (AIP-155 idempotent). */
-import { monotonicFactory } from 'ulid';
 import { ApiError, invalidArgument, notFound } from '../errors/api-error.js';
 import { Code } from '../errors/code.js';
 import { fromStruct, type JsonObject, type JsonValue, type StructMessage } from '../proto/struct.js';
@@ -8,6 +7,7 @@ import type { KindRegistry } from '../runtime/registry.js';
 import type { OperationStore } from '../store/operation-store.js';
 import type { CallContext } from './call-context.js';
 import { validateLabels } from './labels.js';
+import { createIdFactory } from './operation-id.js';
 import { parseKindName } from './names.js';
 import type { NameRequest } from './operations-service.js';
 import { toKind, toOperation, type OperationMessage } from './to-operation.js';
@@ -48,7 +48,7 @@ const DRAIN_RETRY_MS = 1_000;
 
 export function createKindsService(opts: KindsServiceOptions) {
   const { store, registry, bus, shutdown } = opts;
-  const ulid = monotonicFactory();
+  const newId = createIdFactory();
 
   function kindOf(nameValue: unknown, field: string) {
     const name = parseKindName(nameValue, field);
@@ -87,8 +87,9 @@ export function createKindsService(opts: KindsServiceOptions) {
       }
       const labels = validateLabels(req.labels);
       const input = kind.validate(raw);
+      const now = Date.now();
       const { operation, created } = await store.create({
-        id: ulid().toLowerCase(),
+        id: newId(now),
         kind: kind.name,
         input,
         cancellable: kind.cancellable,
@@ -97,7 +98,7 @@ export function createKindsService(opts: KindsServiceOptions) {
         labels,
         // Even an administrator's operations are its own; request ids are scoped the same way.
         principal: ctx.caller?.principal ?? null,
-        now: Date.now(),
+        now,
       });
       if (created) {
         bus.publish({ type: 'queued' });

@@ -15,12 +15,27 @@ export class ItemFailure {
   constructor(readonly error: unknown) {}
 }
 
-export function createTickBatcher<I, O>(run: (items: I[]) => Promise<BatchAnswers<O>> | BatchAnswers<O>, maxBatch = 1000): TickBatcher<I, O> {
+export interface TickBatcherOptions {
+  maxBatch?: number;
+  /**
+   * A batch starts at least this long after the one before (ms). Under a steady stream of calls that each
+   * come in a turn of their own (HTTP requests), this is what gathers them: one commit per interval
+   * instead of one per call. An idle batcher still runs a first call at the next turn.
+   */
+  minIntervalMs?: number;
+}
+
+export function createTickBatcher<I, O>(
+  run: (items: I[]) => Promise<BatchAnswers<O>> | BatchAnswers<O>,
+  { maxBatch = 1000, minIntervalMs = 0 }: TickBatcherOptions = {},
+): TickBatcher<I, O> {
   let queue: { item: I; resolve(value: O): void; reject(err: unknown): void }[] = [];
   let scheduled = false;
+  let lastFlush = -Infinity;
 
   async function flush(): Promise<void> {
     scheduled = false;
+    lastFlush = performance.now();
     while (queue.length > 0) {
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(batch.length);
@@ -42,7 +57,9 @@ export function createTickBatcher<I, O>(run: (items: I[]) => Promise<BatchAnswer
       queue.push({ item, resolve, reject });
       if (!scheduled) {
         scheduled = true;
-        setImmediate(() => void flush());
+        const wait = lastFlush + minIntervalMs - performance.now();
+        if (wait > 0) setTimeout(() => void flush(), wait);
+        else setImmediate(() => void flush());
       }
     });
 }

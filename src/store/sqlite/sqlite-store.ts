@@ -25,6 +25,8 @@ import { createTickBatcher, ItemFailure, type BatchAnswers } from '../tick-batch
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
 const dialect: SqlDialect = { param: () => '?', bool: (v) => (v ? 1 : 0) };
+/** Group commit: at most one transaction per kind of write per this long (see tick-batcher.ts). */
+const GROUP_COMMIT_MS = 1;
 /** Expired leases taken back per transaction. */
 const RESCUE_BATCH = 500;
 
@@ -177,7 +179,7 @@ export function createSqliteStore(path: string): OperationStore {
         }
       }),
     );
-    return createTickBatcher<I, O>((items) => all.immediate(items));
+    return createTickBatcher<I, O>((items) => all.immediate(items), { minIntervalMs: GROUP_COMMIT_MS });
   }
   const create = grouped(createOne);
   const finish = grouped(finishOne);

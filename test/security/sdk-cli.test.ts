@@ -35,16 +35,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function failure(p: Promise<unknown>): Promise<LroError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(LroError);
-    return err as LroError;
-  }
-  throw new Error('expected the call to fail');
-}
-
 describe.each(['http', 'grpc'] as const)('the SDK over %s', (wire) => {
   const sessions: Session[] = [];
   const open = (token?: string, id?: string) => {
@@ -68,9 +58,9 @@ describe.each(['http', 'grpc'] as const)('the SDK over %s', (wire) => {
   });
 
   it('without a token: UNAUTHENTICATED, TOKEN_MISSING; a read-only token cannot start: PERMISSION_DENIED, SCOPE_MISSING', async () => {
-    expect(await failure(open().kinds())).toMatchObject({ code: 16, reason: 'TOKEN_MISSING' });
-    expect(await failure(open('not-a-jwt').kinds())).toMatchObject({ code: 16, reason: 'TOKEN_INVALID' });
-    expect(await failure(open(reader).start('demo.sleep', { seconds: 0 }))).toMatchObject({ code: 7, reason: 'SCOPE_MISSING' });
+    await expect(open().kinds()).rejects.toSatisfy((e) => e instanceof LroError && e.code === 16 && e.reason === 'TOKEN_MISSING');
+    await expect(open('not-a-jwt').kinds()).rejects.toMatchObject({ code: 16, reason: 'TOKEN_INVALID' });
+    await expect(open(reader).start('demo.sleep', { seconds: 0 })).rejects.toMatchObject({ code: 7, reason: 'SCOPE_MISSING' });
   });
 
   it('another principal’s operation is NOT_FOUND; cancel() of a session reaches only its principal’s operations', async () => {
@@ -79,7 +69,7 @@ describe.each(['http', 'grpc'] as const)('the SDK over %s', (wire) => {
     const theirs = open(bob, id);
     const a = await mine.start('demo.sleep', { seconds: 60, steps: 600 });
     const b = await theirs.start('demo.sleep', { seconds: 60, steps: 600 });
-    expect(await failure(theirs.operation(a.name).get())).toMatchObject({ code: 5, reason: 'OPERATION_NOT_FOUND' });
+    await expect(theirs.operation(a.name).get()).rejects.toMatchObject({ code: 5, reason: 'OPERATION_NOT_FOUND' });
 
     const rows = await theirs.cancel();
     expect(rows.map((r) => r.name)).toEqual([b.name]);

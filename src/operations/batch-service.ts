@@ -45,7 +45,7 @@ export function createBatchService(opts: { canceller: Canceller }) {
       }
     });
     const ids = [...new Set(parsed.flatMap((p) => (p.id ? [p.id] : [])))];
-    const { results } = ids.length > 0 ? await canceller.cancelMany({ ids, ...(principal === undefined ? {} : { principal }) }) : { results: [] as BatchCancelResult[] };
+    const { results } = ids.length > 0 ? await canceller.cancelMany({ ids, principal }) : { results: [] as BatchCancelResult[] };
     const byId = new Map(results.map((r) => [r.id, r]));
     return {
       results: parsed.map((p) => ({ name: p.name, status: statusOf(p.error ?? cancelError(byId.get(p.id!)!)) })),
@@ -83,9 +83,7 @@ export function createBatchService(opts: { canceller: Canceller }) {
       const filter = parseFilter(filterText);
       const beforeId = req.pageToken ? decodePageToken(req.pageToken, filterText) : null;
       const limit = pageSize === 0 ? MAX_BATCH : Math.min(pageSize, MAX_BATCH);
-      const { results, more } = await canceller.cancelMany({
-        query: { filter, beforeId, limit, ...(principal === undefined ? {} : { principal }) },
-      });
+      const { results, more } = await canceller.cancelMany({ query: { filter, beforeId, limit, principal } });
       return {
         results: results.map((r) => ({ name: operationName(r.id), status: statusOf(cancelError(r)) })),
         // A keyset cursor (the last operation seen): matches whose state the batch changed are not revisited.

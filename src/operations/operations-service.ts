@@ -70,8 +70,7 @@ export function createOperationsService(opts: OperationsServiceOptions) {
       const filterText = req.filter ?? '';
       const filter = parseFilter(filterText);
       const beforeId = req.pageToken ? decodePageToken(req.pageToken, filterText) : null;
-      const principal = visibleTo(ctx);
-      const rows = await store.list({ filter, beforeId, limit: limit + 1, ...(principal === undefined ? {} : { principal }) });
+      const rows = await store.list({ filter, beforeId, limit: limit + 1, principal: visibleTo(ctx) });
       const page = rows.slice(0, limit);
       const operations = page.map(toOperation);
       const nextPageToken = rows.length > limit ? encodePageToken(page[page.length - 1]!.id, filterText) : '';

@@ -47,6 +47,20 @@ function deadlineMargin(remainingMs: number): number {
 export function createOperationsService(opts: OperationsServiceOptions) {
   const { store, canceller, waiters } = opts;
 
+  /**
+   * Reads shared by the Waits of one operation: when it ends, every Wait on it wakes at once, and one
+   * store read (and one rendering of the answer) serves them all.
+   */
+  const reading = new Map<string, Promise<OperationRecord | undefined>>();
+  function readShared(id: string): Promise<OperationRecord | undefined> {
+    let read = reading.get(id);
+    if (!read) {
+      read = store.get(id).finally(() => reading.delete(id));
+      reading.set(id, read);
+    }
+    return read;
+  }
+
   async function load(nameValue: unknown): Promise<OperationRecord> {
     const id = parseOperationName(nameValue);
     const record = id === undefined ? undefined : await store.get(id);
@@ -123,7 +137,9 @@ export function createOperationsService(opts: OperationsServiceOptions) {
         record = await load(req.name);
         if (!record.done) {
           await waiter.woken;
-          record = await load(req.name);
+          const again = await readShared(record.id);
+          if (!again) throw operationNotFound(req.name);
+          record = again;
         }
       } finally {
         waiter.release();

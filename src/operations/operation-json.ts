@@ -22,7 +22,17 @@ const isEmpty = (o: object) => {
   return true;
 };
 
+/** Records read once and answered many times (the Waits of one operation) are rendered once. */
+const rendered = new WeakMap<OperationRecord, JsonObject>();
+
 export function operationJson(r: OperationRecord, numericEnums = false): JsonObject {
+  if (numericEnums) return render(r, true);
+  let json = rendered.get(r);
+  if (!json) rendered.set(r, (json = render(r, false)));
+  return json;
+}
+
+function render(r: OperationRecord, numericEnums: boolean): JsonObject {
   const metadata: JsonObject = {
     '@type': METADATA_TYPE,
     kind: kindName(r.kind),

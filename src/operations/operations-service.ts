@@ -47,6 +47,21 @@ function deadlineMargin(remainingMs: number): number {
 export function createOperationsService(opts: OperationsServiceOptions) {
   const { store, canceller, waiters } = opts;
 
+  /**
+   * Reads shared by the Waits of one operation: when it ends, every Wait on it wakes at once, and one
+   * store read (and one rendering of the answer) serves them all. Unscoped: each Wait has already read
+   * the operation as its caller (load), and an operation never changes hands.
+   */
+  const reading = new Map<string, Promise<OperationRecord | undefined>>();
+  function readShared(id: string): Promise<OperationRecord | undefined> {
+    let read = reading.get(id);
+    if (!read) {
+      read = store.get(id).finally(() => reading.delete(id));
+      reading.set(id, read);
+    }
+    return read;
+  }
+
   /** Another principal's operation is not found, exactly as one that never existed (one scoped read). */
   async function load(nameValue: unknown, ctx: CallContext): Promise<OperationRecord> {
     const id = parseOperationName(nameValue);
@@ -124,7 +139,9 @@ export function createOperationsService(opts: OperationsServiceOptions) {
         record = await load(req.name, ctx);
         if (!record.done) {
           await waiter.woken;
-          record = await load(req.name, ctx);
+          const again = await readShared(record.id);
+          if (!again) throw operationNotFound(req.name);
+          record = again;
         }
       } finally {
         waiter.release();

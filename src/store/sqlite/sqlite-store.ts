@@ -25,7 +25,7 @@ import { createTickBatcher, ItemFailure, type BatchAnswers } from '../tick-batch
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
 const dialect: SqlDialect = { param: () => '?', bool: (v) => (v ? 1 : 0) };
-/** Group commit: at most one transaction per kind of write per this long (see tick-batcher.ts). */
+/** Group commit: at most one transaction of creates (or of progress reports) per this long (tick-batcher.ts). */
 const GROUP_COMMIT_MS = 1;
 /** Expired leases taken back per transaction. */
 const RESCUE_BATCH = 500;
@@ -169,7 +169,7 @@ export function createSqliteStore(path: string): OperationStore {
    * Group commit: the creates, progress reports and finishes of one event-loop turn go in one IMMEDIATE
    * transaction each (a commit is most of what a write costs here). An item that throws fails alone.
    */
-  function grouped<I, O>(one: (item: I) => O) {
+  function grouped<I, O>(one: (item: I) => O, minIntervalMs: number) {
     const all = db.transaction((items: I[]): BatchAnswers<O> =>
       items.map((item) => {
         try {
@@ -179,11 +179,13 @@ export function createSqliteStore(path: string): OperationStore {
         }
       }),
     );
-    return createTickBatcher<I, O>((items) => all.immediate(items), { minIntervalMs: GROUP_COMMIT_MS });
+    return createTickBatcher<I, O>((items) => all.immediate(items), { minIntervalMs });
   }
-  const create = grouped(createOne);
-  const finish = grouped(finishOne);
-  const progress = grouped(progressOne);
+  // Finishes go at the next turn: a cancel's latency includes its finish, and a finish's neighbours in a
+  // turn are batched anyway. Creates and progress reports may wait a millisecond for company.
+  const create = grouped(createOne, GROUP_COMMIT_MS);
+  const finish = grouped(finishOne, 0);
+  const progress = grouped(progressOne, GROUP_COMMIT_MS);
 
   const remove = db.transaction((id: string): 'deleted' | 'not_found' | 'not_done' => {
     if (s.delete.run(id).changes === 1) {

@@ -43,6 +43,15 @@ function jsonOf(route: Route, result: object, numericEnums: boolean): unknown {
   return form ? form.json : toJson(route.responseType, result, numericEnums);
 }
 
+/** JSON text, once per object: an answer rendered once for many calls (the Waits of one operation) is written once. */
+const texts = new WeakMap<object, string>();
+function jsonText(json: unknown): string {
+  if (typeof json !== 'object' || json === null) return JSON.stringify(json);
+  let text = texts.get(json);
+  if (text === undefined) texts.set(json, (text = JSON.stringify(json)));
+  return text;
+}
+
 /** The SSE event name of a streaming RPC's messages: its response type's name, lowercased (`operation`). */
 const eventName = (route: Route) => route.responseType.name.charAt(0).toLowerCase() + route.responseType.name.slice(1);
 
@@ -208,7 +217,7 @@ export function createHttpServer(
     return reply
       .code(200)
       .header('content-type', 'application/json; charset=utf-8')
-      .send(JSON.stringify(json, null, system.prettyPrint ? 2 : undefined));
+      .send(system.prettyPrint ? JSON.stringify(json, null, 2) : jsonText(json));
   }
 
   app.all('*', handle);

@@ -111,7 +111,15 @@ export function createOperationsService(opts: OperationsServiceOptions) {
     },
 
     async CancelOperation(req: NameRequest) {
-      await canceller.cancel(await load(req.name));
+      const id = parseOperationName(req.name);
+      if (id === undefined) throw operationNotFound(String(req.name));
+      try {
+        await canceller.cancelById(id);
+      } catch (err) {
+        // The name as the caller spelled it, as every other method answers NOT_FOUND.
+        if (err instanceof ApiError && err.reason === Reason.OPERATION_NOT_FOUND) throw operationNotFound(String(req.name));
+        throw err;
+      }
       return {};
     },
 

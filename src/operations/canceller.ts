@@ -45,6 +45,12 @@ export function cancelError(result: BatchCancelResult): ApiError | undefined {
 export interface Canceller {
   /** Cancels one operation the caller has loaded; throws what CancelOperation answers when it is not OK. */
   cancel(record: OperationRecord): Promise<void>;
+  /**
+   * Cancels one operation by id in a single store call (no read first: the cancel's own statement tells
+   * a kind that cannot be cancelled, and changes nothing then); throws what CancelOperation answers.
+   * With `principal`, another principal's operation is not found, by that same call.
+   */
+  cancelById(id: string, principal?: string): Promise<void>;
   /** Cancels many at once (one store transaction); every result, OK or not, comes back. */
   cancelMany(target: BatchCancelTarget): Promise<{ results: BatchCancelResult[]; more: boolean }>;
 }
@@ -60,6 +66,13 @@ export function createCanceller(store: OperationStore, bus: EventBus): Canceller
       if (!record.cancellable) throw notCancellable(operationName(record.id), record.kind);
       const stored = await store.requestCancel(record.id, Date.now(), toOperationError(cancelledBeforeStart()));
       const result: BatchCancelResult = stored ? { id: record.id, ...stored } : { id: record.id, outcome: 'not_found' };
+      announce(result);
+      const error = cancelError(result);
+      if (error) throw error;
+    },
+    async cancelById(id, principal) {
+      const { results } = await store.requestCancelMany({ ids: [id], principal }, Date.now(), toOperationError(cancelledBeforeStart()));
+      const result = results[0] ?? { id, outcome: 'not_found' };
       announce(result);
       const error = cancelError(result);
       if (error) throw error;

@@ -113,7 +113,16 @@ export function createOperationsService(opts: OperationsServiceOptions) {
     },
 
     async CancelOperation(req: NameRequest, ctx: CallContext) {
-      await canceller.cancel(await load(req.name, ctx));
+      const id = parseOperationName(req.name);
+      if (id === undefined) throw operationNotFound(String(req.name));
+      try {
+        // Scoped in the cancel's own statement: another principal's operation is not found, as a missing one.
+        await canceller.cancelById(id, visibleTo(ctx));
+      } catch (err) {
+        // The name as the caller spelled it, as every other method answers NOT_FOUND.
+        if (err instanceof ApiError && err.reason === Reason.OPERATION_NOT_FOUND) throw operationNotFound(String(req.name));
+        throw err;
+      }
       return {};
     },
 

@@ -200,7 +200,8 @@ describe.each(WIRES)('over %s', (_wire, wireOf) => {
         expect(shape(theirs, name)).toEqual(shape(never, missing));
         // Same timing class: the same store calls (one scoped read), not a read and then an ownership check.
         expect(callsForTheirs, `${method}: store calls`).toEqual(callsForMissing);
-        expect(callsForTheirs).toEqual(['get']);
+        // One store call each: a scoped read (Get, Wait, Watch, Delete) or the scoped cancel itself (Cancel).
+        expect(callsForTheirs).toEqual([method === 'Cancel' ? 'requestCancelMany' : 'get']);
       }
     }
     // Nothing of bob's attempts reached alice's operations.

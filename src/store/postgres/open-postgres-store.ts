@@ -14,7 +14,7 @@ export async function openPostgresStore(url: string, logger: Logger): Promise<Op
   try {
     await migrate(pool, settings.schema);
     const bus = await createPostgresBus({ pool, client: settings.client, channel: settings.channel, logger });
-    return { store: createPostgresStore(pool, settings.schema), bus };
+    return { store: createPostgresStore(pool, settings.schema, bus), bus };
   } catch (err) {
     await pool.end().catch(() => {});
     // At start-up the operator reads this, so it names the database (password redacted) and the cause.

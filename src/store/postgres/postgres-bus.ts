@@ -24,10 +24,25 @@ export interface PostgresBusOptions {
   instanceId?: string;
 }
 
-export interface PostgresBus extends EventBus {
+export interface PostgresBus extends EventBus, StatementNotifier {
   /** True while the LISTEN connection is up (remote events arrive). */
   readonly listening: boolean;
 }
+
+/**
+ * What the store needs to send this bus's notifications from inside its own statements (one round trip
+ * less on the cancel path): the channel, this instance's id for the envelope, and a way to say an
+ * event went out already, so the publish that follows delivers it here only.
+ */
+export interface StatementNotifier {
+  readonly channel: string;
+  readonly instanceId: string;
+  sentByStatement(event: OperationEvent): void;
+}
+
+/** How many "sent by a statement" marks are kept for publishes that never come (a store used on its own). */
+const MAX_MARKS = 10_000;
+const markOf = (e: OperationEvent) => ('id' in e ? `${e.type}:${e.id}` : e.type);
 
 interface Envelope {
   /** Sender's instance id. */
@@ -65,8 +80,10 @@ export async function createPostgresBus(opts: PostgresBusOptions): Promise<Postg
   let failures = 0;
   let closed = false;
 
+  const marks = new Set<string>();
   const local = createLocalBus((event) => {
     if (closed) return;
+    if (marks.delete(markOf(event))) return; // its statement sent it already
     outbox.push(event);
     if (!scheduled) {
       scheduled = true;
@@ -156,6 +173,12 @@ export async function createPostgresBus(opts: PostgresBusOptions): Promise<Postg
   await connect();
 
   return {
+    channel,
+    instanceId,
+    sentByStatement(event) {
+      marks.add(markOf(event));
+      if (marks.size > MAX_MARKS) marks.delete(marks.values().next().value!);
+    },
     publish: local.publish,
     subscribe: local.subscribe,
     get listening() {

@@ -13,6 +13,7 @@ import { createTickBatcher, ItemFailure } from '../tick-batcher.js';
 import type { BatchCancelResult, Finish, Lease, ListQuery, NewOperation, ProgressReport, OperationError, OperationRecord, OperationStore, RescueResult } from '../operation-store.js';
 import { rowToRecord, type Row } from '../row.js';
 import { quoteIdent } from './connection.js';
+import type { StatementNotifier } from './postgres-bus.js';
 import { toStoreError } from './pg-errors.js';
 
 const dialect: SqlDialect = { param: (n) => `$${n}`, bool: (v) => v };
@@ -37,6 +38,14 @@ const cancelSet = (now: string, error: string) => `requested_cancellation = true
   done = (state = 'QUEUED'),
   error = CASE WHEN state = 'QUEUED' THEN ${error}::text ELSE error END,
   end_time = CASE WHEN state = 'QUEUED' THEN ${now} ELSE end_time END`;
+
+/**
+ * NOTIFY from inside a statement, per returned row: the bus's envelope (postgres-bus.ts) for an event
+ * of type `typeExpr` about the row's id; nothing when the channel parameter is null (no bus attached).
+ */
+const notifyExpr = (typeExpr: string, channel: string, instance: string) =>
+  `CASE WHEN ${channel}::text IS NULL THEN NULL ELSE pg_notify(${channel}::text,
+     json_build_object('i', ${instance}::text, 'e', json_build_object('type', ${typeExpr}, 'id', id))::text)::text IS NOT NULL END`;
 
 /** Statements with a fixed text, prepared once per connection (pg caches them by name). */
 function statements(table: string, labels: string, schema: string) {
@@ -65,16 +74,18 @@ function statements(table: string, labels: string, schema: string) {
        UNION ALL SELECT o.*, false FROM ${table} o
          WHERE (o.principal, o.request_id) IN (SELECT principal, request_id FROM incoming WHERE request_id IS NOT NULL)`,
     ),
+    // Notifies 'done' from inside the statement when $10 (the channel) is given; $11 is the instance id.
     finishMany: named(
       'finish_many',
-      `UPDATE ${table} o SET state = f.state, done = true, output = f.output, error = f.error, update_time = f.now, end_time = f.now,
+      `WITH finished AS (UPDATE ${table} o SET state = f.state, done = true, output = f.output, error = f.error, update_time = f.now, end_time = f.now,
          progress_percent = CASE WHEN f.state = 'SUCCEEDED' THEN 100 ELSE COALESCE(f.percent, o.progress_percent) END,
          status_message = COALESCE(f.message, o.status_message),
          lease_owner = NULL, lease_expiry = NULL
        FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::int[], $9::text[])
          AS f(id, owner, token, state, output, error, now, percent, message)
        WHERE o.id = f.id AND o.state = 'RUNNING' AND o.lease_owner = f.owner AND o.lease_token = f.token
-       RETURNING o.*`,
+       RETURNING o.*)
+       SELECT *, ${notifyExpr("'done'", '$10', '$11')} AS notified FROM finished`,
     ),
     progressMany: named(
       'progress_many',
@@ -87,16 +98,18 @@ function statements(table: string, labels: string, schema: string) {
     getOwned: named('get_owned', `SELECT * FROM ${table} WHERE id = $1 AND principal = $2`),
     delete: named('delete', `DELETE FROM ${table} WHERE id = $1 AND done RETURNING id`),
     cancel: named('cancel', `UPDATE ${table} SET ${cancelSet('$2', '$3')} WHERE id = $1 AND NOT done RETURNING *`),
-    // $4: only this principal's records (NULL: everyone's); another's id is not found, as a missing one.
+    // Notifies from inside the statement when $4 (the channel) is given: 'done' for the queued ones it ended,
+    // 'cancel' for the running ones (their owner aborts the handler). $6: only this principal's records
+    // (NULL: everyone's); another's id is not found, as a missing one.
     cancelIds: named(
       'cancel_ids',
       `WITH updated AS (
          UPDATE ${table} SET ${cancelSet('$2', '$3')}
-         WHERE id = ANY($1::text[]) AND NOT done AND cancellable AND ($4::text IS NULL OR principal = $4) RETURNING *
+         WHERE id = ANY($1::text[]) AND NOT done AND cancellable AND ($6::text IS NULL OR principal = $6) RETURNING *
        )
-       SELECT *, true AS changed FROM updated
-       UNION ALL SELECT o.*, false FROM ${table} o
-         WHERE o.id = ANY($1::text[]) AND ($4::text IS NULL OR o.principal = $4) AND o.id NOT IN (SELECT id FROM updated)`,
+       SELECT *, true AS changed, ${notifyExpr("CASE WHEN state = 'CANCELLED' THEN 'done' ELSE 'cancel' END", '$4', '$5')} AS notified FROM updated
+       UNION ALL SELECT o.*, false, NULL FROM ${table} o
+         WHERE o.id = ANY($1::text[]) AND ($6::text IS NULL OR o.principal = $6) AND o.id NOT IN (SELECT id FROM updated)`,
     ),
     claim: named(
       'claim',
@@ -149,7 +162,7 @@ function batchResult(id: string, row: Row | undefined): BatchCancelResult {
 }
 
 /** A store over `pool` whose tables live in `schema` (already migrated). `close()` ends the pool. */
-export function createPostgresStore(pool: pg.Pool, schema: string): OperationStore {
+export function createPostgresStore(pool: pg.Pool, schema: string, notifier?: StatementNotifier): OperationStore {
   const table = `${quoteIdent(schema)}.operations`;
   const labels = `${quoteIdent(schema)}.operation_labels`;
   const s = statements(table, labels, schema);
@@ -231,8 +244,11 @@ export function createPostgresStore(pool: pg.Pool, schema: string): OperationSto
         items.map((f) => f.now),
         items.map((f) => f.progress?.percent ?? null),
         items.map((f) => f.progress?.message ?? null),
+        notifier?.channel ?? null,
+        notifier?.instanceId ?? null,
       ],
     });
+    for (const r of rows) if (r.notified) notifier?.sentByStatement({ type: 'done', id: r.id as string });
     const done = new Map(rows.map((r) => [r.id as string, rowToRecord(r)]));
     return items.map((f) => done.get(f.lease.id));
   });
@@ -268,7 +284,13 @@ export function createPostgresStore(pool: pg.Pool, schema: string): OperationSto
     },
     async requestCancelMany(target, now, error) {
       if ('ids' in target) {
-        const rows = await query({ ...s.cancelIds, values: [target.ids, now, errorJson(error), target.principal ?? null] });
+        const rows = await query({
+          ...s.cancelIds,
+          values: [target.ids, now, errorJson(error), notifier?.channel ?? null, notifier?.instanceId ?? null, target.principal ?? null],
+        });
+        for (const r of rows) {
+          if (r.notified) notifier?.sentByStatement({ type: r.state === 'CANCELLED' ? 'done' : 'cancel', id: r.id as string });
+        }
         const byId = new Map(rows.map((r) => [r.id as string, r]));
         return { results: target.ids.map((id) => batchResult(id, byId.get(id))), more: false };
       }

@@ -42,8 +42,26 @@ export function compileFilter(expr: FilterExpr, dialect: SqlDialect, params: unk
 }
 
 /**
+ * A positive label comparison that every match must satisfy (one of the terms of a top-level AND), and
+ * the rest of the filter: such a label can drive the query from the labels' index.
+ */
+function splitDriver(expr: FilterExpr): { driver: Extract<FilterExpr, { op: 'label' }>; rest: FilterExpr | null } | undefined {
+  if (expr.op === 'label' && expr.cmp === '=') return { driver: expr, rest: null };
+  if (expr.op !== 'and') return undefined;
+  const left = splitDriver(expr.left);
+  if (left) return { driver: left.driver, rest: left.rest ? { op: 'and', left: left.rest, right: expr.right } : expr.right };
+  const right = splitDriver(expr.right);
+  if (right) return { driver: right.driver, rest: right.rest ? { op: 'and', left: expr.left, right: right.rest } : expr.left };
+  return undefined;
+}
+
+/**
  * Newest first, keyset-paged on the time-ordered id (never OFFSET). `columns` and `offset` (placeholders
  * start at `offset + 1`) let the query be a part of a larger statement.
+ *
+ * A filter that requires a label value (`metadata.labels.session = "x"`, alone or ANDed with others) walks
+ * that label's index entries newest first and joins the records: as fast for a label on half the
+ * operations as for one on a hundred, where `id IN (…)` would first gather every match.
  */
 export function compileListQuery(
   query: ListQuery,
@@ -53,6 +71,28 @@ export function compileListQuery(
   { columns = '*', offset = 0 }: { columns?: string; offset?: number } = {},
 ): { text: string; values: unknown[] } {
   const values: unknown[] = [];
+  const param = () => dialect.param(offset + values.length);
+  const split = query.filter ? splitDriver(query.filter) : undefined;
+  if (split) {
+    values.push(split.driver.key);
+    const key = param();
+    values.push(split.driver.value);
+    const value = param();
+    const where = [`l.key = ${key}`, `l.value = ${value}`];
+    if (split.rest) where.push(compileFilter(split.rest, dialect, values, labelsTable, offset));
+    if (query.beforeId) {
+      values.push(query.beforeId);
+      where.push(`l.operation_id < ${param()}`);
+    }
+    values.push(query.limit);
+    const selected = columns === '*' ? 'o.*' : columns.split(',').map((c) => `o.${c.trim()}`).join(', ');
+    return {
+      // CROSS JOIN: SQLite then walks the labels first (else a filter such as `done = false` can make it walk
+      // every record and probe the labels); PostgreSQL plans it as any join.
+      text: `SELECT ${selected} FROM ${labelsTable} l CROSS JOIN ${table} o WHERE o.id = l.operation_id AND ${where.join(' AND ')} ORDER BY l.operation_id DESC LIMIT ${param()}`,
+      values,
+    };
+  }
   const where: string[] = [];
   if (query.principal !== undefined) {
     // Served with the id order by the (principal, id) index.
@@ -62,9 +102,9 @@ export function compileListQuery(
   if (query.filter) where.push(compileFilter(query.filter, dialect, values, labelsTable, offset));
   if (query.beforeId) {
     values.push(query.beforeId);
-    where.push(`id < ${dialect.param(offset + values.length)}`);
+    where.push(`id < ${param()}`);
   }
   values.push(query.limit);
   const condition = where.length ? `WHERE ${where.join(' AND ')}` : '';
-  return { text: `SELECT ${columns} FROM ${table} ${condition} ORDER BY id DESC LIMIT ${dialect.param(offset + values.length)}`, values };
+  return { text: `SELECT ${columns} FROM ${table} ${condition} ORDER BY id DESC LIMIT ${param()}`, values };
 }

@@ -18,9 +18,10 @@ export class ItemFailure {
 export interface TickBatcherOptions {
   maxBatch?: number;
   /**
-   * A batch starts at least this long after the one before (ms). Under a steady stream of calls that each
-   * come in a turn of their own (HTTP requests), this is what gathers them: one commit per interval
-   * instead of one per call. An idle batcher still runs a first call at the next turn.
+   * A batch starts at least this long after the one before (ms), when one of the last few batches held
+   * more than one call. Under a steady stream of calls that each come in a turn of their own (HTTP
+   * requests), this is what gathers them: one commit per interval instead of one per call. A caller that
+   * waits for each call before the next (batches of one) is never delayed.
    */
   minIntervalMs?: number;
 }
@@ -32,10 +33,13 @@ export function createTickBatcher<I, O>(
   let queue: { item: I; resolve(value: O): void; reject(err: unknown): void }[] = [];
   let scheduled = false;
   let lastFlush = -Infinity;
+  /** One bit per recent batch (newest lowest): it held more than one call. */
+  let crowded = 0;
 
   async function flush(): Promise<void> {
     scheduled = false;
     lastFlush = performance.now();
+    crowded = ((crowded << 1) | (queue.length > 1 ? 1 : 0)) & 0b1111;
     while (queue.length > 0) {
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(batch.length);
@@ -57,7 +61,7 @@ export function createTickBatcher<I, O>(
       queue.push({ item, resolve, reject });
       if (!scheduled) {
         scheduled = true;
-        const wait = lastFlush + minIntervalMs - performance.now();
+        const wait = crowded !== 0 ? lastFlush + minIntervalMs - performance.now() : 0;
         if (wait > 0) setTimeout(() => void flush(), wait);
         else setImmediate(() => void flush());
       }

@@ -79,6 +79,10 @@ export function compileListQuery(
     values.push(split.driver.value);
     const value = param();
     const where = [`l.key = ${key}`, `l.value = ${value}`];
+    if (query.principal !== undefined) {
+      values.push(query.principal);
+      where.push(`o.principal = ${param()}`);
+    }
     if (split.rest) where.push(compileFilter(split.rest, dialect, values, labelsTable, offset));
     if (query.beforeId) {
       values.push(query.beforeId);
@@ -97,7 +101,7 @@ export function compileListQuery(
   if (query.principal !== undefined) {
     // Served with the id order by the (principal, id) index.
     values.push(query.principal);
-    where.push(`principal = ${dialect.param(offset + values.length)}`);
+    where.push(`principal = ${param()}`);
   }
   if (query.filter) where.push(compileFilter(query.filter, dialect, values, labelsTable, offset));
   if (query.beforeId) {

@@ -32,32 +32,45 @@ export interface CallSource {
   requestId?: string;
 }
 
+/** A class, not an object literal of getters: one is made per request, on the hot path. */
+class RequestContext implements CallContext {
+  #signal: AbortSignal | undefined;
+  #client: AbortController | undefined;
+  #requestId: string | undefined;
+  readonly deadline: number | undefined;
+
+  constructor(
+    private readonly source: CallSource,
+    private readonly shutdown: AbortSignal,
+  ) {
+    this.deadline = source.deadline;
+    this.#requestId = source.requestId;
+  }
+
+  get clientGone(): boolean {
+    return (this.#client?.signal.aborted ?? false) || (this.deadline !== undefined && Date.now() >= this.deadline);
+  }
+
+  get requestId(): string {
+    return (this.#requestId ??= randomUUID());
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#signal) {
+      const gone = (this.#client = new AbortController());
+      this.source.onClientGone(() => gone.abort());
+      const parts = [gone.signal, this.shutdown];
+      if (this.deadline !== undefined) parts.push(AbortSignal.timeout(Math.max(0, this.deadline - Date.now())));
+      this.#signal = AbortSignal.any(parts);
+      // A Wait and a Watch each listen here; many at once is normal load, not a leak.
+      setMaxListeners(0, this.#signal);
+    }
+    return this.#signal;
+  }
+}
+
 export function createCallContext(source: CallSource, shutdown: AbortSignal): CallContext {
-  let signal: AbortSignal | undefined;
-  let client: AbortController | undefined;
-  let requestId = source.requestId;
-  return {
-    deadline: source.deadline,
-    get clientGone() {
-      return (client?.signal.aborted ?? false) || (source.deadline !== undefined && Date.now() >= source.deadline);
-    },
-    get requestId() {
-      requestId ??= randomUUID();
-      return requestId;
-    },
-    get signal() {
-      if (!signal) {
-        const gone = (client = new AbortController());
-        source.onClientGone(() => gone.abort());
-        const parts = [gone.signal, shutdown];
-        if (source.deadline !== undefined) parts.push(AbortSignal.timeout(Math.max(0, source.deadline - Date.now())));
-        signal = AbortSignal.any(parts);
-        // A Wait and a Watch each listen here; many at once is normal load, not a leak.
-        setMaxListeners(0, signal);
-      }
-      return signal;
-    },
-  };
+  return new RequestContext(source, shutdown);
 }
 
 /**

@@ -59,56 +59,81 @@ export interface CallSource {
 
 const NONE: readonly string[] = Object.freeze([]);
 
-export function createCallContext(source: CallSource, shutdown: AbortSignal): CallContext {
-  let signal: AbortSignal | undefined;
-  let client: AbortController | undefined;
-  let requestId = source.requestId;
-  let authorization: readonly string[] | undefined;
-  return {
-    deadline: source.deadline,
-    caller: undefined,
-    get authorization() {
-      authorization ??= source.authorization?.() ?? NONE;
-      return authorization;
-    },
-    get clientGone() {
-      return (client?.signal.aborted ?? false) || (source.deadline !== undefined && Date.now() >= source.deadline);
-    },
-    get requestId() {
-      requestId ??= randomUUID();
-      return requestId;
-    },
-    get signal() {
-      if (!signal) {
-        const gone = (client = new AbortController());
-        source.onClientGone(() => gone.abort());
-        const parts = [gone.signal, shutdown];
-        if (source.deadline !== undefined) parts.push(AbortSignal.timeout(Math.max(0, source.deadline - Date.now())));
-        signal = AbortSignal.any(parts);
-        // A Wait and a Watch each listen here; many at once is normal load, not a leak.
-        setMaxListeners(0, signal);
-      }
-      return signal;
-    },
-  };
+/** A class, not an object literal of getters: one is made per request, on the hot path. */
+class RequestContext implements CallContext {
+  #signal: AbortSignal | undefined;
+  #client: AbortController | undefined;
+  #requestId: string | undefined;
+  #authorization: readonly string[] | undefined;
+  readonly deadline: number | undefined;
+  readonly caller: Caller | undefined = undefined;
+
+  constructor(
+    private readonly source: CallSource,
+    private readonly shutdown: AbortSignal,
+  ) {
+    this.deadline = source.deadline;
+    this.#requestId = source.requestId;
+  }
+
+  get clientGone(): boolean {
+    return (this.#client?.signal.aborted ?? false) || (this.deadline !== undefined && Date.now() >= this.deadline);
+  }
+
+  get requestId(): string {
+    return (this.#requestId ??= randomUUID());
+  }
+
+  get authorization(): readonly string[] {
+    return (this.#authorization ??= this.source.authorization?.() ?? NONE);
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#signal) {
+      const gone = (this.#client = new AbortController());
+      this.source.onClientGone(() => gone.abort());
+      const parts = [gone.signal, this.shutdown];
+      if (this.deadline !== undefined) parts.push(AbortSignal.timeout(Math.max(0, this.deadline - Date.now())));
+      this.#signal = AbortSignal.any(parts);
+      // A Wait and a Watch each listen here; many at once is normal load, not a leak.
+      setMaxListeners(0, this.#signal);
+    }
+    return this.#signal;
+  }
 }
 
-/** The same call as `ctx`, on behalf of `caller`, without the raw authorization values. */
+export function createCallContext(source: CallSource, shutdown: AbortSignal): CallContext {
+  return new RequestContext(source, shutdown);
+}
+
+/** The same call, on behalf of an authenticated caller, without the raw authorization values. */
+class CallerContext implements CallContext {
+  readonly authorization = NONE;
+
+  constructor(
+    private readonly call: CallContext,
+    readonly caller: Caller,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.call.signal;
+  }
+
+  get deadline(): number | undefined {
+    return this.call.deadline;
+  }
+
+  get clientGone(): boolean {
+    return this.call.clientGone;
+  }
+
+  get requestId(): string {
+    return this.call.requestId;
+  }
+}
+
 export function withCaller(ctx: CallContext, caller: Caller): CallContext {
-  return {
-    get signal() {
-      return ctx.signal;
-    },
-    deadline: ctx.deadline,
-    get clientGone() {
-      return ctx.clientGone;
-    },
-    get requestId() {
-      return ctx.requestId;
-    },
-    authorization: NONE,
-    caller,
-  };
+  return new CallerContext(ctx, caller);
 }
 
 /**

@@ -10,7 +10,8 @@ import { operationNotFound, type Canceller } from './canceller.js';
 import { parseFilter } from './filter.js';
 import { parseOperationName } from './names.js';
 import { decodePageToken, encodePageToken } from './page-token.js';
-import { withJsonForm } from '../proto/json-form.js';
+import { withBinaryForm, withJsonForm } from '../proto/json-form.js';
+import { listBytes, operationBytes } from './operation-binary.js';
 import { operationJson } from './operation-json.js';
 import { toOperation, type OperationMessage } from './to-operation.js';
 
@@ -89,10 +90,11 @@ export function createOperationsService(opts: OperationsServiceOptions) {
       const page = rows.slice(0, limit);
       const operations = page.map(toOperation);
       const nextPageToken = rows.length > limit ? encodePageToken(page[page.length - 1]!.id, filterText) : '';
-      return withJsonForm({ operations, nextPageToken, unreachable: [] as string[] }, (numericEnums) =>
+      const response = withJsonForm({ operations, nextPageToken, unreachable: [] as string[] }, (numericEnums) =>
         // As proto3 JSON prints it: empty repeated fields left out, the token always there.
         page.length > 0 ? { operations: page.map((r) => operationJson(r, numericEnums)), nextPageToken } : { nextPageToken },
       );
+      return withBinaryForm(response, () => listBytes(page.map(operationBytes), nextPageToken));
     },
 
     async GetOperation(req: NameRequest, ctx: CallContext): Promise<OperationMessage> {

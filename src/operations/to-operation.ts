@@ -7,8 +7,9 @@ import { toStruct } from '../proto/struct.js';
 import { toDuration, toTimestamp, type DurationMessage } from '../proto/time.js';
 import type { Kind } from '../runtime/kind.js';
 import type { OperationRecord } from '../store/operation-store.js';
-import { JSON_FORM, type WithJsonForm } from '../proto/json-form.js';
+import { BINARY_FORM, JSON_FORM, type WithBinaryForm, type WithJsonForm } from '../proto/json-form.js';
 import { kindName, operationName } from './names.js';
+import { operationBytes } from './operation-binary.js';
 import { operationJson } from './operation-json.js';
 
 export interface OperationMessage {
@@ -34,7 +35,7 @@ const ts = (ms: number | null) => (ms === null ? null : toTimestamp(ms));
  * them), and HTTP takes the JSON form instead, built straight from the record. A class, so a view costs
  * one small object per call (Get, List, Wait and Watch make one each time).
  */
-class OperationView implements OperationMessage, WithJsonForm {
+class OperationView implements OperationMessage, WithJsonForm, WithBinaryForm {
   readonly name: string;
   readonly done: boolean;
   #metadata: AnyMessage | undefined;
@@ -64,6 +65,10 @@ class OperationView implements OperationMessage, WithJsonForm {
 
   [JSON_FORM](numericEnums: boolean): unknown {
     return operationJson(this.record, numericEnums);
+  }
+
+  [BINARY_FORM](): Uint8Array {
+    return operationBytes(this.record);
   }
 }
 

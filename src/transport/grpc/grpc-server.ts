@@ -12,6 +12,7 @@ import { Code } from '../../errors/code.js';
 import { toGrpcError } from '../../errors/status-mapping.js';
 import { toPublicError } from '../../errors/public-error.js';
 import { createCallContext, type ServiceImplementation } from '../../operations/call-context.js';
+import { binaryFormOf } from '../../proto/json-form.js';
 import { protos, type ServiceName } from '../../proto/protos.js';
 import { addReflection, HEALTH_SERVICE } from './reflection-service.js';
 
@@ -29,6 +30,25 @@ export interface GrpcServerHandle {
 function requestIdOf(metadata: grpc.Metadata): string | undefined {
   const value = metadata.get('x-request-id')[0];
   return typeof value === 'string' && value.length > 0 && value.length <= 128 ? value : undefined;
+}
+
+/**
+ * The definition with each response serializer taking a result's own binary form when it has one (an
+ * operation encodes itself straight from its record) and the generic encoder otherwise.
+ */
+function withBinaryForms(definition: ServiceDefinition): ServiceDefinition {
+  const out: Record<string, ServiceDefinition[string]> = {};
+  for (const [name, method] of Object.entries(definition)) {
+    const generic = method.responseSerialize;
+    out[name] = {
+      ...method,
+      responseSerialize: (value: object) => {
+        const bytes = binaryFormOf(value);
+        return bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : generic(value);
+      },
+    };
+  }
+  return out as ServiceDefinition;
 }
 
 /** Writes a stream's messages with backpressure; ends OK after the last, with the error's status on a failure. */
@@ -131,7 +151,7 @@ export function createGrpcServer(
         };
       }
     }
-    server.addService(definition, handlers);
+    server.addService(withBinaryForms(definition), handlers);
     serving[serviceName] = 'SERVING';
   }
 

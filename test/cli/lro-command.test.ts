@@ -8,6 +8,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createHeldKind } from '../helpers/held-kind.js';
 import { untilDone, untilRunning } from '../helpers/operations.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { runLro, type LroRun } from './run-lro.js';
@@ -18,11 +19,15 @@ vi.setConfig({ testTimeout: 180_000 });
 let t: TestServer;
 let lro: (...args: string[]) => Promise<LroRun>;
 
+// A kind that cannot be cancelled and stays running till the file ends (the server's close waits for such work).
+const irreversible = createHeldKind('test.irreversible', { cancellable: false });
+
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await startTestServer({ kinds: [irreversible.kind] });
   lro = (...args) => runLro(args, { LRO_SERVER: t.http });
 });
 afterAll(async () => {
+  irreversible.releaseAll();
   await t?.close();
 });
 
@@ -157,7 +162,7 @@ describe('lro', () => {
 
   it('cancel and delete: one line per operation; the exit code is the first failure’s', async () => {
     const running = (await t.grpc.start('demo.sleep', { seconds: 600 })).name;
-    const purge = (await t.grpc.start('demo.purge', { seconds: 60 })).name;
+    const purge = (await t.grpc.start('test.irreversible', {})).name;
     const [one, several] = await Promise.all([lro('cancel', running), lro('cancel', purge, MISSING, '--json')]);
     expect(one.code).toBe(0);
     expect(one.stdout.trim()).toBe(`${running}  cancelled`);

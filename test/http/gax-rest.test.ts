@@ -6,18 +6,23 @@ import { GoogleError, googleAuthLibrary, type OperationsClient } from 'google-ga
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { protos } from '../../src/proto/protos.js';
 import { eventually } from '../helpers/eventually.js';
+import { createHeldKind } from '../helpers/held-kind.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { fetchAuth, restOperationsClient } from './gax-clients.js';
 
 let t: TestServer;
 const failed: string[] = [];
 
+// A kind that cannot be cancelled and stays running till the file ends (the server's close waits for such work).
+const irreversible = createHeldKind('test.irreversible', { cancellable: false });
+
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await startTestServer({ kinds: [irreversible.kind] });
   for (let i = 0; i < 5; i++) failed.push((await t.grpc.start('demo.fail', { code: 5 })).name);
   for (const name of failed) await t.grpc.waitOperation({ name, timeout: { seconds: 20 } });
 });
 afterAll(async () => {
+  irreversible.releaseAll();
   await t?.close();
 });
 
@@ -97,7 +102,7 @@ describe.each(['bundled', 'ours'] as const)('OperationsClient (REST, %s rules)',
     expect(missing).toBeInstanceOf(GoogleError);
     expect(missing).toMatchObject({ code: 5, reason: 'OPERATION_NOT_FOUND', domain: 'lro.v1' });
 
-    const purge = await t.grpc.start('demo.purge', { seconds: 30 });
+    const purge = await t.grpc.start('test.irreversible', {});
     expect(await failure(client.cancelOperation(req({ name: purge.name })))).toMatchObject({ code: 12, reason: 'CANCELLATION_NOT_SUPPORTED' });
     expect(await failure(client.deleteOperation(req({ name: purge.name })))).toMatchObject({ code: 9, reason: 'OPERATION_NOT_DONE' });
     expect(await failure(client.cancelOperation(req({ name: failed[0] })))).toMatchObject({ code: 9, reason: 'OPERATION_ALREADY_DONE' });

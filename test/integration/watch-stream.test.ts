@@ -4,6 +4,7 @@
  * to the stream, and nothing else cancels it (not the normal end, not a server shutdown).
  */
 import type * as grpc from '@grpc/grpc-js';
+import { Agent, get as httpGet, type IncomingMessage } from 'node:http';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineKind } from '../../src/runtime/kind.js';
@@ -252,3 +253,66 @@ describe('WatchOperation over HTTP (Server-Sent Events)', () => {
   });
 });
 
+/** One SSE reader over node:http: resolves `first` at its first event and `ended` with every event once the server ends it. */
+function sseReader(url: string, agent: Agent) {
+  let firstSeen!: () => void;
+  const first = new Promise<void>((resolve) => (firstSeen = resolve));
+  const ended = new Promise<string[]>((resolve, reject) => {
+    httpGet(url, { agent }, (res: IncomingMessage) => {
+      const events: string[] = [];
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let cut: number;
+        while ((cut = buffer.indexOf('\n\n')) !== -1) {
+          const data = buffer.slice(0, cut).split('\n').find((l) => l.startsWith('data: '));
+          buffer = buffer.slice(cut + 2);
+          if (data) events.push(data.slice(6));
+          if (events.length === 1) firstSeen();
+        }
+      });
+      res.on('end', () => resolve(events));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+  return { first, ended };
+}
+
+describe('1,000 SSE watchers on one operation', () => {
+  it('all get the done message and their streams end; the server holds them in bounded memory', async () => {
+    const op = await t.grpc.start('test.held');
+    const run = await held.started(op.name);
+    const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    const before = process.memoryUsage();
+    const readers: ReturnType<typeof sseReader>[] = [];
+    try {
+      // Connect in steps of 100 (a thousand SYNs at once would overflow the accept backlog, not test us).
+      for (let i = 0; i < 1000; i += 100) {
+        const step = Array.from({ length: 100 }, () => sseReader(`${t.http}/v1/${op.name}:watch`, agent));
+        readers.push(...step);
+        await Promise.all(step.map((r) => r.first));
+      }
+      gc?.();
+      const open = process.memoryUsage();
+      const grownMb = (open.rss - before.rss) / 2 ** 20;
+      const heapMb = (open.heapUsed - before.heapUsed) / 2 ** 20;
+      // A bound, not a goal: the figure is reported; 1,000 open streams (server and client sides both live
+      // in this process) must not cost more than a few hundred KB each.
+      console.info(`1,000 SSE watchers open: rss +${grownMb.toFixed(1)} MB, heap +${heapMb.toFixed(1)} MB (server and clients)`);
+      expect(grownMb).toBeLessThan(300);
+
+      run.release();
+      const all = await Promise.all(readers.map((r) => r.ended));
+      for (const events of all) {
+        const last = JSON.parse(events[events.length - 1]!) as { done?: boolean; metadata: { state: string } };
+        expect(last).toMatchObject({ done: true, metadata: { state: 'SUCCEEDED' } });
+      }
+    } finally {
+      run.release();
+      agent.destroy();
+    }
+  });
+});

@@ -51,12 +51,17 @@ describe.skipIf(!(await postgresAvailable()))('when PostgreSQL goes away', () =>
     expect(get).toMatchObject({ code: Code.UNAVAILABLE, reason: 'STORE_UNAVAILABLE' });
     const start = await grpcFailure(server.grpc.start('demo.sleep', { seconds: 0 }, 'during-outage'));
     expect(start).toMatchObject({ code: Code.UNAVAILABLE, reason: 'STORE_UNAVAILABLE' });
+    // Starts sent together go in one group commit: the failed batch fails every call in it, none silently.
+    const together = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => grpcFailure(server.grpc.start('demo.sleep', { seconds: 0 }, `together-${i}`))),
+    );
+    for (const failure of together) expect(failure).toMatchObject({ code: Code.UNAVAILABLE, reason: 'STORE_UNAVAILABLE' });
     expect((await grpcFailure(server.grpc.listOperations({}))).code).toBe(Code.UNAVAILABLE);
 
     await proxy.up();
     const client = server.grpc;
     await eventually(() => client.getOperation({ name: before.name }), { timeoutMs: 15_000 });
-    expect(await listAll(client)).toHaveLength(1); // the failed start left nothing behind
+    expect(await listAll(client)).toHaveLength(1); // the failed starts left nothing behind
     const after = await client.start('demo.sleep', { seconds: 0 }, 'during-outage');
     expect(metadataOf(await untilDone(client, after.name)).state).toBe('SUCCEEDED');
   });

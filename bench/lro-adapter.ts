@@ -24,6 +24,8 @@ export interface LroOptions {
   demoKinds?: boolean;
   leaseMs?: number;
   heartbeatMs?: number;
+  /** WaitOperation's cap; wait-fanout's Waits ask for longer than the default 60 s. */
+  waitCapMs?: number;
   instanceId?: string;
 }
 
@@ -79,6 +81,7 @@ export async function startLro(options: LroOptions): Promise<LroInstance> {
     shutdownGraceMs: 500,
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
+    ...(options.waitCapMs ? { waitCapMs: options.waitCapMs } : {}),
     ...(options.instanceId ? { instanceId: options.instanceId } : {}),
   });
   const addresses = await server.listen();

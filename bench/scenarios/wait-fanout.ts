@@ -27,6 +27,9 @@ export const waitFanout: Scenario = async (ctx) => {
       concurrency: ops + options.concurrency,
       logLevel: options.logLevel,
       kinds: ['bench.gate'],
+      // The Waits ask for 120 s: with the default cap (60 s) a machine slow to connect 10,000 clients saw the
+      // first Waits answer at the cap before the last were pending.
+      waitCapMs: 180_000,
     });
     const names = await host.call<string[]>('startMany', { kind: 'bench.gate', count: ops, inFlight: 20 });
     await host.call('untilRunning', { count: ops, timeoutMs: 60_000 });

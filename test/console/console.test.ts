@@ -80,6 +80,20 @@ describe.skipIf(!chromiumAvailable())('the web console', () => {
     // Only the public API: every call the page made is the page itself or /v1/….
     const paths = requests.map((r) => new URL(r.url()).pathname);
     expect(paths.filter((p) => !p.startsWith('/console') && !p.startsWith('/v1/'))).toEqual([]);
+    expect(await row.getByTestId('error-reason').count()).toBe(0);
+
+    // A failed one: its reason in the row; its code, message and reason in the detail view.
+    const failed = await post('/v1/kinds/demo.fail:start', { input: { code: 5, message: 'no such <bucket>' } });
+    await waitDone(failed.name);
+    await page.getByTestId('filter-apply').click(); // lists now, rather than at the next poll
+    const failedRow = operationRow(page, failed.name);
+    await waitForText(failedRow.getByTestId('operation-state'), 'FAILED');
+    await waitForText(failedRow.getByTestId('error-reason'), 'DEMO_FAILURE');
+    await failedRow.getByTestId('operation-state').click();
+    await page.getByTestId('detail').filter({ hasText: 'no such <bucket>' }).waitFor({ timeout: UI_TIMEOUT });
+    const detail = await page.getByTestId('detail').textContent();
+    expect(detail).toContain('5 NOT_FOUND');
+    expect(detail).toContain('DEMO_FAILURE');
     expect(pageErrors).toEqual([]);
   });
 

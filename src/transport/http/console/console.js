@@ -229,11 +229,11 @@ function createRow(name) {
   const link = el('a', { href: NAME.test(name) ? `#${name}` : undefined, class: 'op-name', text: idOf(name) });
   const kind = el('td', { class: 'kind' });
   const stateText = el('span', { testid: 'operation-state', class: 'state' });
+  // The reason's element exists only while there is one: `error-reason` then names exactly the reasons shown.
   const reason = el('span', { testid: 'error-reason', class: 'reason' });
   const note = el('span', { class: 'note' });
-  const fill = el('div', { class: 'fill' });
+  const bar = el('progress', { testid: 'operation-progress', max: 100, value: 0 });
   const barText = el('span', { class: 'bar-text' });
-  const bar = el('div', { testid: 'operation-progress', class: 'progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100 }, fill, barText);
   const status = el('div', { class: 'status-message' });
   const ageCell = el('td', { class: 'age' });
   const labels = el('td', { class: 'labels' });
@@ -246,13 +246,17 @@ function createRow(name) {
     { testid: 'operation-row', 'data-name': name },
     el('td', {}, link),
     kind,
-    el('td', { class: 'state-cell' }, stateText, reason, note),
-    el('td', { class: 'progress-cell' }, bar, status),
+    el('td', { class: 'state-cell' }, stateText, note),
+    el('td', { class: 'progress-cell' }, bar, barText, status),
     ageCell,
     labels,
     el('td', { class: 'actions' }, cancel, del),
   );
-  return { tr, kind, stateText, reason, note, bar, fill, barText, status, ageCell, labels, cancel, del, labelKey: '' };
+  // A click anywhere in the row but on its buttons opens the detail view.
+  tr.addEventListener('click', (event) => {
+    if (!event.target.closest('button, a') && NAME.test(name)) location.hash = name;
+  });
+  return { tr, kind, stateText, reason, note, bar, barText, status, ageCell, labels, cancel, del, labelKey: '' };
 }
 
 function setDisabled(button, why) {
@@ -271,12 +275,14 @@ function renderRow(op) {
   row.stateText.className = `state state-${m.state ?? 'UNKNOWN'}`;
   const reason = errorInfo(op)?.reason;
   row.reason.textContent = reason ?? '';
-  row.reason.hidden = !reason;
+  if (reason) row.note.before(row.reason);
+  else row.reason.remove();
   row.note.textContent = !op.done && m.requestedCancellation ? 'cancel requested' : '';
   const percent = Math.max(0, Math.min(100, Number(m.progressPercent) || 0));
+  row.bar.value = percent;
+  row.bar.setAttribute('value', String(percent));
   row.bar.setAttribute('aria-valuenow', String(percent));
-  row.bar.setAttribute('aria-valuetext', `${percent}%`);
-  row.fill.style.width = `${percent}%`;
+  row.bar.textContent = `${percent}%`;
   row.barText.textContent = `${percent}%`;
   row.status.textContent = m.statusMessage ?? '';
   row.ageCell.textContent = age(m.createTime);
@@ -353,7 +359,7 @@ function renderDetail() {
   field(dl, 'Ended', m.endTime);
   field(dl, 'Attempt', m.attempt);
   field(dl, 'Cancellable', m.cancellable === false ? 'no' : 'yes');
-  field(dl, 'Requested cancellation', m.requestedCancellation ? 'yes' : 'no');
+  field(dl, 'Cancel requested', m.requestedCancellation ? 'yes' : 'no');
   const labels = Object.entries(m.labels ?? {});
   if (labels.length) field(dl, 'Labels', labels.map(([k, v]) => `${k}=${v}`).join(', '));
   const parts = [dl];
@@ -705,7 +711,11 @@ async function main() {
     refreshList().catch((err) => showMessage(`List: ${err}`));
   });
   $('detail-close').addEventListener('click', closeDetail);
-  $('change-token').addEventListener('click', () => askForToken('Enter another token.').then(() => refreshList()).catch((err) => showMessage(String(err))));
+  $('change-token').addEventListener('click', () =>
+    askForToken('Enter another token.')
+      .then(() => Promise.all([loadKinds(), refreshList()]))
+      .catch((err) => showMessage(String(err))),
+  );
   $('forget-token').addEventListener('click', () => {
     setToken('');
     window.location.reload();

@@ -26,7 +26,14 @@ describe.skipIf(!chromiumAvailable())('the web console with auth on', () => {
     browser = await launchChromium();
     page = await browser.newPage();
     page.on('request', (r) => requests.push(r));
+    await page.goto(`${t.http}/console`);
   });
+
+  /** The page as it loads with this token already in the tab's sessionStorage. */
+  async function reloadWith(token: string): Promise<void> {
+    await page.evaluate((value) => (globalThis as any).sessionStorage.setItem('lro.console.token', value), token);
+    await page.reload();
+  }
 
   afterAll(async () => {
     await browser?.close();
@@ -34,7 +41,6 @@ describe.skipIf(!chromiumAvailable())('the web console with auth on', () => {
   });
 
   it('asks for a token, asks again when it is refused, and works with a valid one (watch streams included)', async () => {
-    await page.goto(`${t.http}/console`);
     await waitForText(page.getByTestId('token-why'), 'This server needs a bearer token.');
 
     await enterToken('not.a-valid.token');
@@ -69,8 +75,7 @@ describe.skipIf(!chromiumAvailable())('the web console with auth on', () => {
 
   it('a token that stops working (expired) makes it ask again, with the reason', async () => {
     const expired = await hsToken({ sub: 'console-user', scope: WRITE, expiresIn: -3600 });
-    await page.evaluate((value) => (globalThis as any).sessionStorage.setItem('lro.console.token', value), expired);
-    await page.reload();
+    await reloadWith(expired);
     await page.getByTestId('token-why').filter({ hasText: 'The bearer token has expired.' }).waitFor({ timeout: UI_TIMEOUT });
     await enterToken(await hsToken({ sub: 'console-user', scope: WRITE }));
     // The same principal's operations are listed again.
@@ -78,6 +83,7 @@ describe.skipIf(!chromiumAvailable())('the web console with auth on', () => {
   });
 
   it('a read-only token lists, but a start shows the refusal (PERMISSION_DENIED) instead of asking again', async () => {
+    await reloadWith(await hsToken({ sub: 'console-user', scope: WRITE }));
     await page.getByTestId('change-token').click();
     await enterToken(await hsToken({ sub: 'console-user', scope: READ }));
     await page.getByTestId('token-dialog').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });

@@ -720,6 +720,7 @@ async function main() {
     setToken('');
     window.location.reload();
   });
+  $('message').addEventListener('click', () => ($('message').hidden = true));
   window.addEventListener('hashchange', selectFromHash);
   setInterval(renderAges, 1000);
 

@@ -16,6 +16,7 @@ import { HttpApiError, methodNotAllowed, sendError, toHttpApiError, writeClientE
 import { splitPath } from './path-template.js';
 import { bindRequest, parseQuery } from './request-binding.js';
 import { renderJsonForm } from '../../proto/json-form.js';
+import { registerConsole } from './console-route.js';
 import { sendEventStream } from './event-stream.js';
 import { toJson } from './response-json.js';
 import { createRouteTable, type Route } from './route-table.js';
@@ -220,6 +221,7 @@ export function createHttpServer(
       .send(system.prettyPrint ? JSON.stringify(json, null, 2) : jsonText(json));
   }
 
+  registerConsole(app);
   app.all('*', handle);
 
   return {

@@ -1,0 +1,64 @@
+/**
+ * --max-body over real sockets: an HTTP body over it is 413 with the envelope (INVALID_ARGUMENT,
+ * BODY_TOO_LARGE) answered from its Content-Length, before the body is sent, and the connection is not
+ * kept (so the rest is never read); over gRPC a message over it is RESOURCE_EXHAUSTED; under it, both work.
+ */
+import { connect } from 'node:net';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineKind } from '../../src/runtime/kind.js';
+import type { GrpcError } from '../helpers/grpc-client.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { httpCall } from './rejection.js';
+
+const LIMIT = 2048;
+/** Takes any input, so a body's size is all that matters. */
+const anyInput = defineKind({ name: 'test.any', handler: () => ({}) });
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer({ maxBodyBytes: LIMIT, concurrency: 0, kinds: [anyInput] });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+/** A start body of about `bytes` bytes of JSON. */
+const bodyOf = (bytes: number) => ({ input: { pad: 'x'.repeat(Math.max(0, bytes - 30)) } });
+
+describe('--max-body', () => {
+  it('HTTP: under the limit works; over it is 413 with the envelope, status INVALID_ARGUMENT', async () => {
+    expect((await httpCall(t.http, 'POST', '/v1/kinds/test.any:start', bodyOf(LIMIT - 100))).status).toBe(200);
+    const res = await httpCall(t.http, 'POST', '/v1/kinds/test.any:start', bodyOf(LIMIT + 100));
+    expect(res.status).toBe(413);
+    expect(res.json!.error).toMatchObject({ code: 413, status: 'INVALID_ARGUMENT' });
+    expect(res.json!.error.details[0]).toMatchObject({ reason: 'BODY_TOO_LARGE', domain: 'lro.v1' });
+  });
+
+  it('HTTP: a body announced over the limit is refused before it is sent, and the connection closes', async () => {
+    const url = new URL(t.http);
+    const socket = connect(Number(url.port), url.hostname);
+    let answer = '';
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    socket.on('error', () => {});
+    // 100 MiB announced; only the first bytes are ever sent.
+    socket.write(
+      `POST /v1/kinds/test.any:start HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${100 * 1024 * 1024}\r\n\r\n{"input":{"pad":"`,
+    );
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer.toLowerCase()).toContain('connection: close');
+    expect(answer).toContain('"status":"INVALID_ARGUMENT"');
+    expect(answer).toContain('BODY_TOO_LARGE');
+  });
+
+  it('gRPC: a message over the limit is RESOURCE_EXHAUSTED; under it works', async () => {
+    expect((await t.grpc.start('test.any', bodyOf(LIMIT - 200).input)).name).toMatch(/^operations\//);
+    const err = await t.grpc.start('test.any', bodyOf(LIMIT + 100).input).then(
+      () => expect.fail('a message over --max-body was accepted'),
+      (e: GrpcError) => e,
+    );
+    expect(err.code).toBe(grpcStatus.RESOURCE_EXHAUSTED);
+  });
+});

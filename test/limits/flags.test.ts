@@ -3,24 +3,15 @@
  * `--concurrency 0 --max-queued 3`: three starts pass, the fourth is 429 and creates nothing; LRO_MAX_BODY
  * bounds bodies; a bad value is refused at start-up (exit 2) with a message naming the flag or variable.
  */
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { spawnServer, type ChildServer } from '../helpers/child-server.js';
+import { describe, expect, it, vi } from 'vitest';
+import { spawnServersOfFile } from '../helpers/child-server.js';
 import { expectHttpRejection, httpCall } from './rejection.js';
 
 // Each case starts a Node process (tsx compiles the sources): seconds on a busy machine. A bound, not a goal.
 vi.setConfig({ testTimeout: 120_000 });
 
 const PORTS = ['--http-port', '0', '--grpc-port', '0', '--store', 'sqlite::memory:'];
-const children: ChildServer[] = [];
-const spawn = (args: string[], env: Record<string, string> = {}) => {
-  const child = spawnServer(args, env);
-  children.push(child);
-  return child;
-};
-
-afterAll(async () => {
-  await Promise.all(children.map((c) => c.stop('SIGKILL')));
-});
+const spawn = spawnServersOfFile();
 
 describe('limits from flags and the environment', () => {
   it('--concurrency 0 --max-queued 3 with LRO_MAX_BODY=1KiB: the fourth start is 429, and bodies over 1 KiB are 413', async () => {

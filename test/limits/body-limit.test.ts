@@ -53,6 +53,22 @@ describe('--max-body', () => {
     expect(answer).toContain('BODY_TOO_LARGE');
   });
 
+  it('HTTP: a chunked body is refused as soon as it passes the limit, and the connection closes', async () => {
+    const url = new URL(t.http);
+    const socket = connect(Number(url.port), url.hostname);
+    let answer = '';
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    socket.on('error', () => {});
+    socket.write(`POST /v1/kinds/test.any:start HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
+    const chunk = `{"input":{"pad":"${'x'.repeat(LIMIT)}`;
+    socket.write(`${Buffer.byteLength(chunk).toString(16)}\r\n${chunk}\r\n`);
+    // The body never ends: the answer must come anyway.
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer).toContain('BODY_TOO_LARGE');
+  });
+
   it('gRPC: a message over the limit is RESOURCE_EXHAUSTED; under it works', async () => {
     expect((await t.grpc.start('test.any', bodyOf(LIMIT - 200).input)).name).toMatch(/^operations\//);
     const err = await t.grpc.start('test.any', bodyOf(LIMIT + 100).input).then(

@@ -105,7 +105,7 @@ function integer(min: number, max: number, rule: string) {
 }
 
 function duration(minMs: number) {
-  const rule = `a duration such as 500ms, 10s or 5m (at least ${minMs} ms)`;
+  const rule = `a duration such as 500ms, 10s, 5m or 30d (at least ${minMs} ms)`;
   return {
     parse: (text: string, flag: string) => {
       const ms = parseDurationText(text);

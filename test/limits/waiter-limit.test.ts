@@ -34,6 +34,14 @@ function ended(stream: grpc.ClientReadableStream<Operation>): Promise<{ code: nu
   });
 }
 
+/** A gRPC watch that holds its slot: resolves once its first message (sent at once) has arrived. */
+async function watching(t: TestServer, name: string) {
+  const stream = t.grpc.watch({ name });
+  const end = ended(stream);
+  await new Promise((resolve) => stream.once('data', resolve));
+  return { stream, end };
+}
+
 /** A running operation of the held kind. */
 async function running(t: TestServer) {
   const op = await t.grpc.start('test.held');
@@ -48,10 +56,10 @@ describe('--max-waiters', () => {
     const { op, run } = await running(two);
     // A gRPC Wait and an SSE watch fill the two slots.
     const wait = two.grpc.waitOperation({ name: op.name, timeout: { seconds: 30 } });
+    await eventually(() => two.server.activeWaiters === 1);
     const sse = new AbortController();
     const watch = await fetch(`${two.http}/v1/${op.name}:watch`, { signal: sse.signal });
     expect(watch.status).toBe(200);
-    await eventually(async () => (await httpCall(two.http, 'POST', `/v1/${op.name}:wait`, { timeout: '0s' })).status === 429);
 
     expectHttpRejection(await httpCall(two.http, 'POST', `/v1/${op.name}:wait`, { timeout: '5s' }), 'TOO_MANY_WAITERS');
     expectHttpRejection(await httpCall(two.http, 'GET', `/v1/${op.name}:watch`), 'TOO_MANY_WAITERS');
@@ -94,24 +102,22 @@ describe('--max-waiters', () => {
     // The client goes away: a gRPC Wait past its deadline, a cancelled gRPC watch, an aborted HTTP Wait.
     await expect(one.grpc.waitOperation({ name: op.name, timeout: { seconds: 30 } }, { deadline: Date.now() + 200 })).resolves.toBeDefined();
     await slotFree(one, op.name);
-    const stream = one.grpc.watch({ name: op.name });
-    const streamEnd = ended(stream);
-    await eventually(async () => (await httpCall(one.http, 'POST', `/v1/${op.name}:wait`, { timeout: '0s' })).status === 429);
-    stream.cancel();
-    expect((await streamEnd).code).toBe(1);
+    const cancelled = await watching(one, op.name);
+    expectHttpRejection(await httpCall(one.http, 'POST', `/v1/${op.name}:wait`, { timeout: '0s' }), 'TOO_MANY_WAITERS');
+    cancelled.stream.cancel();
+    expect((await cancelled.end).code).toBe(1);
     await slotFree(one, op.name);
     const gone = new AbortController();
     const aborted = fetch(`${one.http}/v1/${op.name}:wait`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"timeout":"30s"}', signal: gone.signal }).catch(() => 'aborted');
-    await eventually(async () => (await httpCall(one.http, 'POST', `/v1/${op.name}:wait`, { timeout: '0s' })).status === 429);
+    await eventually(() => one.server.activeWaiters === 1);
     gone.abort();
     expect(await aborted).toBe('aborted');
     await slotFree(one, op.name);
 
     // Done: a watch whose operation ends closes, and its slot comes back.
-    const watched = ended(one.grpc.watch({ name: op.name }));
-    await eventually(async () => (await httpCall(one.http, 'POST', `/v1/${op.name}:wait`, { timeout: '0s' })).status === 429);
+    const watched = await watching(one, op.name);
     run.release();
-    expect((await watched).code).toBe(0);
+    expect((await watched.end).code).toBe(0);
     await one.grpc.waitOperation({ name: op.name, timeout: ZERO });
     // And a watch of a done operation: one message, the end, the slot back.
     expect((await ended(one.grpc.watch({ name: op.name }))).code).toBe(0);

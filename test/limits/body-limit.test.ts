@@ -25,6 +25,17 @@ afterAll(async () => {
 /** A start body of about `bytes` bytes of JSON. */
 const bodyOf = (bytes: number) => ({ input: { pad: 'x'.repeat(Math.max(0, bytes - 30)) } });
 
+/** Sends a start's head with `framing` and the beginning of a body that never ends; resolves with all the server wrote, once it closed. */
+function rawRequest(framing: string, bodyStart: string): Promise<string> {
+  const url = new URL(t.http);
+  const socket = connect(Number(url.port), url.hostname);
+  let answer = '';
+  socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+  socket.on('error', () => {});
+  socket.write(`POST /v1/kinds/test.any:start HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n${framing}\r\n\r\n${bodyStart}`);
+  return new Promise((resolve) => socket.on('close', () => resolve(answer)));
+}
+
 describe('--max-body', () => {
   it('HTTP: under the limit works; over it is 413 with the envelope, status INVALID_ARGUMENT', async () => {
     expect((await httpCall(t.http, 'POST', '/v1/kinds/test.any:start', bodyOf(LIMIT - 100))).status).toBe(200);
@@ -35,18 +46,8 @@ describe('--max-body', () => {
   });
 
   it('HTTP: a body announced over the limit is refused before it is sent, and the connection closes', async () => {
-    const url = new URL(t.http);
-    const socket = connect(Number(url.port), url.hostname);
-    let answer = '';
-    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
-    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
-    socket.on('error', () => {});
     // 100 MiB announced; only the first bytes are ever sent.
-    socket.write(
-      `POST /v1/kinds/test.any:start HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n` +
-        `Content-Length: ${100 * 1024 * 1024}\r\n\r\n{"input":{"pad":"`,
-    );
-    await closed;
+    const answer = await rawRequest(`Content-Length: ${100 * 1024 * 1024}`, '{"input":{"pad":"');
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);
     expect(answer.toLowerCase()).toContain('connection: close');
     expect(answer).toContain('"status":"INVALID_ARGUMENT"');
@@ -54,17 +55,9 @@ describe('--max-body', () => {
   });
 
   it('HTTP: a chunked body is refused as soon as it passes the limit, and the connection closes', async () => {
-    const url = new URL(t.http);
-    const socket = connect(Number(url.port), url.hostname);
-    let answer = '';
-    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
-    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
-    socket.on('error', () => {});
-    socket.write(`POST /v1/kinds/test.any:start HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
     const chunk = `{"input":{"pad":"${'x'.repeat(LIMIT)}`;
-    socket.write(`${Buffer.byteLength(chunk).toString(16)}\r\n${chunk}\r\n`);
     // The body never ends: the answer must come anyway.
-    await closed;
+    const answer = await rawRequest('Transfer-Encoding: chunked', `${Buffer.byteLength(chunk).toString(16)}\r\n${chunk}\r\n`);
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);
     expect(answer).toContain('BODY_TOO_LARGE');
   });

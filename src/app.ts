@@ -16,6 +16,8 @@ import { createBatchService } from './operations/batch-service.js';
 import { createCanceller } from './operations/canceller.js';
 import { createKindsService } from './operations/kinds-service.js';
 import { createOperationsService } from './operations/operations-service.js';
+import { createQueueLimit } from './operations/queue-limit.js';
+import { createWaiterSlots } from './operations/waiter-slots.js';
 import { createWatchService } from './operations/watch-service.js';
 import type { ServiceName } from './proto/protos.js';
 import { protos } from './proto/protos.js';
@@ -24,6 +26,7 @@ import { createLocalBus } from './events/event-bus.js';
 import type { AnyKindDefinition } from './runtime/kind.js';
 import { loadKindModules } from './runtime/load-kinds.js';
 import { createRegistry, type KindRegistry } from './runtime/registry.js';
+import { createRetentionTask, type RetentionTask } from './runtime/retention.js';
 import { createRunner, type Runner } from './runtime/runner.js';
 import { createWaiters } from './runtime/waiters.js';
 import { openStore } from './store/open-store.js';
@@ -97,6 +100,7 @@ export function createServer(options: ServerOptions = {}): LroServer {
         addresses: ListeningAddresses;
         waiters: ReturnType<typeof createWaiters>;
         events: OperationEvents;
+        retention: RetentionTask;
       }
     | undefined;
 
@@ -164,23 +168,32 @@ export function createServer(options: ServerOptions = {}): LroServer {
         pollMs: config.pollMs,
         rescueMs: Math.max(50, Math.min(1000, Math.floor(config.leaseMs / 4))),
       });
+      const retention = createRetentionTask({ store, logger, retentionMs: config.retentionMs });
+      const slots = createWaiterSlots(config.maxWaiters);
       const open: Record<ServiceName, ServiceImplementation> = {
-        'google.longrunning.Operations': createOperationsService({ store, canceller, waiters, waitCapMs: config.waitCapMs }),
-        'lro.v1.Kinds': createKindsService({ store, registry, bus, shutdown: shutdown.signal }),
+        'google.longrunning.Operations': createOperationsService({ store, canceller, waiters, waitCapMs: config.waitCapMs, slots }),
+        'lro.v1.Kinds': createKindsService({
+          store,
+          registry,
+          bus,
+          shutdown: shutdown.signal,
+          queueLimit: createQueueLimit({ max: config.maxQueued, count: () => store.countQueued() }),
+        }),
         'lro.v1.Batch': createBatchService({ canceller }),
-        'lro.v1.Watch': createWatchService({ store, canceller, events, logger }),
+        'lro.v1.Watch': createWatchService({ store, canceller, events, logger, slots }),
       };
       // The one place calls are authenticated and authorized, for both transports (grpc.health.v1 and
       // reflection are not in this map: they stay open).
       const services = verifier ? guardServices(open, verifier) : open;
-      const grpc = createGrpcServer(services, logger, shutdown.signal);
-      const http = createHttpServer(services, logger, shutdown.signal);
+      const grpc = createGrpcServer(services, logger, shutdown.signal, { maxMessageBytes: config.maxBodyBytes });
+      const http = createHttpServer(services, logger, shutdown.signal, { bodyLimit: config.maxBodyBytes });
       try {
         const grpcPort = await grpc.listen(config.host, config.grpcPort);
         const httpPort = await http.listen(config.host, config.httpPort);
         runner.start();
+        retention.start();
         const addresses = { http: url('http://', config.host, httpPort), grpc: url('', config.host, grpcPort) };
-        parts = { store, bus, events, registry, runner, services, grpc, http, closeStore: typeof storeSpec === 'string', addresses, waiters };
+        parts = { store, bus, events, registry, runner, services, grpc, http, closeStore: typeof storeSpec === 'string', addresses, waiters, retention };
         state = 'listening';
         logger.info(
           { ...addresses, store: typeof storeSpec === 'string' ? redact(storeSpec) : 'custom', kinds: registry.names(), auth: config.auth },
@@ -204,6 +217,7 @@ export function createServer(options: ServerOptions = {}): LroServer {
       // everything else is still served, so a cancel sent during the grace period reaches the handler.
       shutdown.abort();
       p.grpc.setServing(false);
+      await p.retention.stop();
       await p.runner.stop(config.shutdownGraceMs);
       // The running work has settled or been given back: now the listeners close.
       await Promise.all([p.http.close(), p.grpc.close(2000)]);

@@ -24,6 +24,14 @@ export interface Config {
   pollMs: number;
   waitCapMs: number;
   shutdownGraceMs: number;
+  /** Operations queued and not started (all kinds, the whole shared queue); StartOperation beyond it is rejected. */
+  maxQueued: number;
+  /** Open WaitOperation and WatchOperation calls on this instance; one more is rejected. */
+  maxWaiters: number;
+  /** Largest request body (HTTP) or message (gRPC), in bytes. */
+  maxBodyBytes: number;
+  /** Done operations whose end is older than this are purged; 0 keeps them forever. */
+  retentionMs: number;
   logLevel: string;
   /** `jwt`: every API call needs an OAuth 2.0 bearer token (a JWT); `none`: anyone who reaches the port may call. */
   auth: AuthMode;
@@ -59,6 +67,10 @@ export function defaultConfig(): Config {
     pollMs: 1_000,
     waitCapMs: 60_000,
     shutdownGraceMs: 10_000,
+    maxQueued: 100_000,
+    maxWaiters: 10_000,
+    maxBodyBytes: 1024 * 1024,
+    retentionMs: 30 * 86_400_000,
     logLevel: 'info',
     auth: 'none',
     allowUnauthenticated: false,
@@ -93,7 +105,7 @@ function integer(min: number, max: number, rule: string) {
 }
 
 function duration(minMs: number) {
-  const rule = `a duration such as 500ms, 10s or 5m (at least ${minMs} ms)`;
+  const rule = `a duration such as 500ms, 10s, 5m or 30d (at least ${minMs} ms)`;
   return {
     parse: (text: string, flag: string) => {
       const ms = parseDurationText(text);
@@ -101,6 +113,25 @@ function duration(minMs: number) {
     },
     check: (v: unknown, flag: string) => {
       if (typeof v !== 'number' || !Number.isFinite(v) || v < minMs) fail(flag, rule, v);
+    },
+  };
+}
+
+const SIZE_UNITS: Readonly<Record<string, number>> = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1024 ** 2, gb: 1e9, gib: 1024 ** 3 };
+
+/** Bytes: `1048576`, or a number with a unit (`512KiB`, `1MiB`, `2MB`; case does not matter). */
+function size(min: number, max: number) {
+  const rule = `a size in bytes (1048576) or with a unit (512KiB, 1MiB, 2MB), from ${min} bytes to 1GiB`;
+  return {
+    check: integer(min, max, rule).check,
+    parse: (t: string, flag: string) => {
+      const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)?\s*$/i.exec(t);
+      const unit = m ? SIZE_UNITS[(m[2] ?? 'b').toLowerCase()] : undefined;
+      if (!m || unit === undefined) return fail(flag, rule, t);
+      const exact = Number(m[1]) * unit;
+      const bytes = Math.round(exact);
+      // 1.5KiB is 1536 bytes; 0.5B is no size at all.
+      return Math.abs(bytes - exact) < 1e-6 ? bytes : fail(flag, rule, t);
     },
   };
 }
@@ -134,6 +165,7 @@ const onOff = {
 };
 
 const port = integer(0, 65535, 'a port number from 0 to 65535');
+const count = integer(1, 1_000_000_000, 'a whole number from 1 to 1000000000');
 
 const OPTIONS: { [F in string]: Option<keyof Config> } = {
   host: { key: 'host', env: 'LRO_HOST', help: 'address both listeners bind (default 127.0.0.1)', ...text((v) => v.trim() !== '', 'an address') },
@@ -168,6 +200,30 @@ const OPTIONS: { [F in string]: Option<keyof Config> } = {
     key: 'shutdownGraceMs',
     env: 'LRO_SHUTDOWN_GRACE',
     help: 'on SIGTERM, how long running work may finish (default 10s)',
+    ...duration(0),
+  },
+  'max-queued': {
+    key: 'maxQueued',
+    env: 'LRO_MAX_QUEUED',
+    help: 'operations queued and not started, all kinds; more starts are rejected (default 100000)',
+    ...count,
+  },
+  'max-waiters': {
+    key: 'maxWaiters',
+    env: 'LRO_MAX_WAITERS',
+    help: 'open WaitOperation and Watch calls on this instance (default 10000)',
+    ...count,
+  },
+  'max-body': {
+    key: 'maxBodyBytes',
+    env: 'LRO_MAX_BODY',
+    help: 'largest request body (HTTP) or message (gRPC): bytes or 512KiB, 1MiB, … (default 1MiB)',
+    ...size(1, 1024 ** 3),
+  },
+  retention: {
+    key: 'retentionMs',
+    env: 'LRO_RETENTION',
+    help: 'keep done operations this long after their end, e.g. 30d; 0 keeps them forever (default 30d)',
     ...duration(0),
   },
   'log-level': { key: 'logLevel', env: 'LRO_LOG_LEVEL', help: 'pino level (default info)', ...text((v) => LOG_LEVELS.includes(v), `one of ${LOG_LEVELS.join(', ')}`) },

@@ -52,3 +52,7 @@ export const invalidArgument = (message: string, reason: Reason, metadata?: Reco
 
 export const notFound = (message: string, reason: Reason, metadata?: Record<string, string>) =>
   new ApiError(Code.NOT_FOUND, message, { reason, metadata });
+
+/** A rejection (RFC 9114 §4.1.1): nothing was processed, so the client may retry, after `retryDelayMs`. */
+export const resourceExhausted = (message: string, reason: Reason, retryDelayMs: number, metadata?: Record<string, string>) =>
+  new ApiError(Code.RESOURCE_EXHAUSTED, message, { reason, metadata, retryDelayMs });

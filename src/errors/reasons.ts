@@ -76,6 +76,12 @@ export const Reason = {
   SESSION_CLOSED: 'SESSION_CLOSED',
   SESSION_CANCELLED: 'SESSION_CANCELLED',
 
+  // Limits. Each is a rejection (RFC 9114 §4.1.1): nothing was processed, and RetryInfo says when to retry.
+  /** StartOperation while the queue holds --max-queued operations (ErrorInfo metadata `max_queued`). */
+  QUEUE_FULL: 'QUEUE_FULL',
+  /** A WaitOperation or WatchOperation while --max-waiters of them are open here (metadata `max_waiters`). */
+  TOO_MANY_WAITERS: 'TOO_MANY_WAITERS',
+
   // The server itself.
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
   /** Anything that is not an ApiError: the client gets a generic message, the log gets the cause. */

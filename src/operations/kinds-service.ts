@@ -10,8 +10,10 @@ import { validateLabels } from './labels.js';
 import { createIdFactory } from './operation-id.js';
 import { parseKindName } from './names.js';
 import type { NameRequest } from './operations-service.js';
+import type { QueueLimit } from './queue-limit.js';
 import { toKind, toOperation, type OperationMessage } from './to-operation.js';
 import { Reason } from '../errors/reasons.js';
+import type { OperationRecord } from '../store/operation-store.js';
 
 export interface StartOperationRequest {
   kind: string;
@@ -35,19 +37,39 @@ export function canonicalJson(value: JsonValue): string {
   return JSON.stringify(value);
 }
 
+/** A request id used before answers with its operation, if the request is the same one (AIP-155). */
+function sameRequest(
+  operation: OperationRecord,
+  asked: { kind: string; input: JsonObject; labels: Record<string, string>; requestId: string | null },
+): OperationMessage {
+  if (
+    operation.kind !== asked.kind ||
+    canonicalJson(operation.input) !== canonicalJson(asked.input) ||
+    canonicalJson(operation.labels) !== canonicalJson(asked.labels)
+  ) {
+    throw new ApiError(Code.ALREADY_EXISTS, `request_id ${asked.requestId} was already used to start a different operation`, {
+      reason: Reason.REQUEST_ID_REUSED,
+      metadata: { request_id: asked.requestId ?? '', operation: `operations/${operation.id}` },
+    });
+  }
+  return toOperation(operation);
+}
+
 export interface KindsServiceOptions {
   store: OperationStore;
   registry: KindRegistry;
   bus: EventBus;
   /** Fires when the server starts to drain: from then on starts are refused (nothing is created). */
   shutdown: AbortSignal;
+  /** --max-queued: refuses starts while the queue is full (nothing is created). */
+  queueLimit: QueueLimit;
 }
 
 /** How long a client refused during a drain should wait before it retries (another instance, or this one restarted). */
 const DRAIN_RETRY_MS = 1_000;
 
 export function createKindsService(opts: KindsServiceOptions) {
-  const { store, registry, bus, shutdown } = opts;
+  const { store, registry, bus, shutdown, queueLimit } = opts;
   const newId = createIdFactory();
 
   function kindOf(nameValue: unknown, field: string) {
@@ -87,32 +109,39 @@ export function createKindsService(opts: KindsServiceOptions) {
       }
       const labels = validateLabels(req.labels);
       const input = kind.validate(raw);
-      const now = Date.now();
-      const { operation, created } = await store.create({
-        id: newId(now),
-        kind: kind.name,
-        input,
-        cancellable: kind.cancellable,
-        maxAttempts: kind.maxAttempts,
-        requestId,
-        labels,
-        // Even an administrator's operations are its own; request ids are scoped the same way.
-        principal: ctx.caller?.principal ?? null,
-        now,
-      });
-      if (created) {
-        bus.publish({ type: 'queued' });
-      } else if (
-        operation.kind !== kind.name ||
-        canonicalJson(operation.input) !== canonicalJson(input) ||
-        canonicalJson(operation.labels) !== canonicalJson(labels)
-      ) {
-        throw new ApiError(Code.ALREADY_EXISTS, `request_id ${requestId} was already used to start a different operation`, {
-          reason: Reason.REQUEST_ID_REUSED,
-          metadata: { request_id: requestId ?? '', operation: `operations/${operation.id}` },
-        });
+      const principal = ctx.caller?.principal ?? null;
+      let admission;
+      try {
+        admission = await queueLimit.admit();
+      } catch (err) {
+        // A retried start whose first try was admitted creates nothing: it is answered, full queue or not.
+        const existing = requestId === null ? undefined : await store.getByRequestId(requestId, principal);
+        if (existing) return sameRequest(existing, { kind: kind.name, input, labels, requestId });
+        throw err;
       }
-      return toOperation(operation);
+      const now = Date.now();
+      let result: { operation: OperationRecord; created: boolean };
+      try {
+        result = await store.create({
+          id: newId(now),
+          kind: kind.name,
+          input,
+          cancellable: kind.cancellable,
+          maxAttempts: kind.maxAttempts,
+          requestId,
+          labels,
+          // Even an administrator's operations are its own; request ids are scoped the same way.
+          principal,
+          now,
+        });
+      } catch (err) {
+        admission.settle(false);
+        throw err;
+      }
+      admission.settle(result.created);
+      if (!result.created) return sameRequest(result.operation, { kind: kind.name, input, labels, requestId });
+      bus.publish({ type: 'queued' });
+      return toOperation(result.operation);
     },
   };
 }

@@ -14,6 +14,7 @@ import { withBinaryForm, withJsonForm } from '../proto/json-form.js';
 import { listBytes, operationBytes } from './operation-binary.js';
 import { operationJson } from './operation-json.js';
 import { toOperation, type OperationMessage } from './to-operation.js';
+import type { WaiterSlots } from './waiter-slots.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
@@ -38,6 +39,8 @@ export interface OperationsServiceOptions {
   waiters: Waiters;
   /** WaitOperation's longest wait, and the wait when the request names none. */
   waitCapMs: number;
+  /** --max-waiters, shared with WatchOperation: a Wait holds a slot from its first read to its answer. */
+  slots: WaiterSlots;
 }
 
 /** How long before the client's deadline WaitOperation answers, so the answer arrives in time. */
@@ -46,7 +49,7 @@ function deadlineMargin(remainingMs: number): number {
 }
 
 export function createOperationsService(opts: OperationsServiceOptions) {
-  const { store, canceller, waiters } = opts;
+  const { store, canceller, waiters, slots } = opts;
 
   /**
    * Reads shared by the Waits of one operation: when it ends, every Wait on it wakes at once, and one
@@ -129,36 +132,46 @@ export function createOperationsService(opts: OperationsServiceOptions) {
     },
 
     async WaitOperation(req: WaitOperationRequest, ctx: CallContext): Promise<OperationMessage> {
-      let waitMs = opts.waitCapMs;
-      if (req.timeout) {
-        const ms = durationToMs(req.timeout);
-        if (Number.isNaN(ms)) throw invalidArgument('timeout is not a valid duration', Reason.INVALID_TIMEOUT, { field: 'timeout' });
-        if (ms < 0) throw invalidArgument('timeout must not be negative', Reason.INVALID_TIMEOUT, { field: 'timeout' });
-        waitMs = Math.min(ms, opts.waitCapMs);
-      }
-      if (ctx.deadline !== undefined && Number.isFinite(ctx.deadline)) {
-        const remaining = ctx.deadline - Date.now();
-        waitMs = Math.min(waitMs, remaining - deadlineMargin(remaining));
-      }
-      let record = await load(req.name, ctx);
-      if (record.done || waitMs <= 0) return toOperation(record);
-
-      // The waiter is registered before the re-read, so a 'done' between the two is not lost. It ends
-      // when the call's signal fires too: the client went away, its deadline came, or the server drains.
-      const waiter = waiters.wait(record.id, waitMs, ctx.signal);
+      const release = slots.take();
       try {
-        record = await load(req.name, ctx);
-        if (!record.done) {
-          await waiter.woken;
-          const again = await readShared(record.id);
-          if (!again) throw operationNotFound(req.name);
-          record = again;
-        }
+        return await waitFor(req, ctx);
       } finally {
-        waiter.release();
+        release();
       }
-      return toOperation(record);
     },
   };
+
+  /** WaitOperation's work, done while it holds its slot. */
+  async function waitFor(req: WaitOperationRequest, ctx: CallContext): Promise<OperationMessage> {
+    let waitMs = opts.waitCapMs;
+    if (req.timeout) {
+      const ms = durationToMs(req.timeout);
+      if (Number.isNaN(ms)) throw invalidArgument('timeout is not a valid duration', Reason.INVALID_TIMEOUT, { field: 'timeout' });
+      if (ms < 0) throw invalidArgument('timeout must not be negative', Reason.INVALID_TIMEOUT, { field: 'timeout' });
+      waitMs = Math.min(ms, opts.waitCapMs);
+    }
+    if (ctx.deadline !== undefined && Number.isFinite(ctx.deadline)) {
+      const remaining = ctx.deadline - Date.now();
+      waitMs = Math.min(waitMs, remaining - deadlineMargin(remaining));
+    }
+    let record = await load(req.name, ctx);
+    if (record.done || waitMs <= 0) return toOperation(record);
+
+    // The waiter is registered before the re-read, so a 'done' between the two is not lost. It ends
+    // when the call's signal fires too: the client went away, its deadline came, or the server drains.
+    const waiter = waiters.wait(record.id, waitMs, ctx.signal);
+    try {
+      record = await load(req.name, ctx);
+      if (!record.done) {
+        await waiter.woken;
+        const again = await readShared(record.id);
+        if (!again) throw operationNotFound(req.name);
+        record = again;
+      }
+    } finally {
+      waiter.release();
+    }
+    return toOperation(record);
+  }
 }
 

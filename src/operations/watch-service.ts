@@ -15,6 +15,7 @@ import { visibleTo, type CallContext } from './call-context.js';
 import { notCancellable, operationNotFound, type Canceller } from './canceller.js';
 import { parseOperationName } from './names.js';
 import { toOperation, type OperationMessage } from './to-operation.js';
+import { holdingSlot, type WaiterSlots } from './waiter-slots.js';
 
 export interface WatchOperationRequest {
   name: string;
@@ -26,6 +27,8 @@ export interface WatchServiceOptions {
   canceller: Canceller;
   events: OperationEvents;
   logger: Logger;
+  /** --max-waiters, shared with WaitOperation: a stream holds a slot from its first read to its end. */
+  slots: WaiterSlots;
   /** At most one message per this long (API.md: 50 ms). */
   coalesceMs?: number;
 }
@@ -99,14 +102,20 @@ export function createWatchService(opts: WatchServiceOptions) {
 
   return {
     async WatchOperation(req: WatchOperationRequest, ctx: CallContext): Promise<AsyncIterable<OperationMessage>> {
-      const id = parseOperationName(req.name);
-      // Another principal's operation is not found, exactly as one that never existed.
-      const record = id === undefined ? undefined : await store.get(id, visibleTo(ctx));
-      if (!record) throw operationNotFound(String(req.name));
-      const cancelOnDisconnect = req.cancelOnDisconnect === true;
-      // Refused at once, done or not: the client asked for something this kind can never do.
-      if (cancelOnDisconnect && !record.cancellable) throw notCancellable(req.name, record.kind);
-      return stream(record, ctx, cancelOnDisconnect);
+      const release = opts.slots.take();
+      try {
+        const id = parseOperationName(req.name);
+        // Another principal's operation is not found, exactly as one that never existed.
+        const record = id === undefined ? undefined : await store.get(id, visibleTo(ctx));
+        if (!record) throw operationNotFound(String(req.name));
+        const cancelOnDisconnect = req.cancelOnDisconnect === true;
+        // Refused at once, done or not: the client asked for something this kind can never do.
+        if (cancelOnDisconnect && !record.cancellable) throw notCancellable(req.name, record.kind);
+        return holdingSlot(stream(record, ctx, cancelOnDisconnect), release);
+      } catch (err) {
+        release();
+        throw err;
+      }
     },
   };
 }

@@ -24,12 +24,12 @@ export function durationToMs(d: DurationMessage): number {
   return seconds * 1000 + nanos / 1e6;
 }
 
-/** Parses "1.5s", "500ms", "2m", "1h" or a plain number of milliseconds (config and kind definitions). */
+const DURATION_UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses "1.5s", "500ms", "2m", "1h", "30d" or a plain number of milliseconds (config and kind definitions). */
 export function parseDurationText(text: string | number): number {
   if (typeof text === 'number') return text;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
   if (!m) return NaN;
-  const n = Number(m[1]);
-  const unit = m[2] ?? 'ms';
-  return unit === 'ms' ? n : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n * 3_600_000;
+  return Number(m[1]) * DURATION_UNIT_MS[m[2] ?? 'ms']!;
 }

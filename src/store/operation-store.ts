@@ -14,6 +14,8 @@
  *   one instance at a time do it.
  * - A record created with a request id is found again by that id, also after it is done. Request ids are
  *   scoped to the record's principal: another principal's same id is another record.
+ * - Done records may be purged (`purgeDone`, the retention task): by end time, oldest first, in small batches,
+ *   with everything stored about them; records that are not done are never purged.
  * - A record belongs to the principal that created it (null: made without authentication). Reads given a
  *   principal see only that principal's records; to them another's record does not exist, and that is
  *   decided by the same query that reads it (no second query that a stopwatch could tell apart).
@@ -144,6 +146,15 @@ export interface OperationStore {
   list(query: ListQuery): Promise<OperationRecord[]>;
   /** Removes a done record. */
   delete(id: string): Promise<'deleted' | 'not_found' | 'not_done'>;
+  /**
+   * Removes up to `limit` done records whose end is before `before` (ms), oldest end first, with their
+   * labels; returns their ids. Several instances may purge at once: each record goes once, nobody waits.
+   */
+  purgeDone(args: { before: number; limit: number }): Promise<string[]>;
+  /** How many records are QUEUED, of every kind and principal: the queue `--max-queued` bounds. */
+  countQueued(): Promise<number>;
+  /** The record this principal (null: none, no authentication) created with this request id, if any. */
+  getByRequestId(requestId: string, principal: string | null): Promise<OperationRecord | undefined>;
   /**
    * Records a cancel request. QUEUED → CANCELLED with `cancelledBeforeStart`; RUNNING → requested_cancellation.
    * Undefined when there is no such record.

@@ -8,6 +8,8 @@ import { describeBatchCancelContract } from './batch-cancel-contract.js';
 import { describeFencingContract } from './fencing-contract.js';
 import { describeLifecycleContract } from './lifecycle-contract.js';
 import { describePrincipalContract } from './principal-contract.js';
+import { describePurgeContract } from './purge-contract.js';
+import { describeQueueContract } from './queue-contract.js';
 import { describeRacesContract } from './races-contract.js';
 import { describeRecordsContract } from './records-contract.js';
 import type { StoreFactory } from './fixtures.js';
@@ -22,5 +24,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     describeFencingContract(factory);
     describeBatchCancelContract(factory);
     describePrincipalContract(factory);
+    describeQueueContract(factory);
+    describePurgeContract(factory);
   });
 }

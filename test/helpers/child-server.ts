@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -68,5 +69,18 @@ export function spawnServer(args: string[], env: Record<string, string> = {}): C
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       return exited;
     },
+  };
+}
+
+/** spawnServer for one test file: every server it starts is killed once the file's tests are over. */
+export function spawnServersOfFile(): (args: string[], env?: Record<string, string>) => ChildServer {
+  const children: ChildServer[] = [];
+  afterAll(async () => {
+    await Promise.all(children.map((c) => c.stop('SIGKILL')));
+  });
+  return (args, env = {}) => {
+    const child = spawnServer(args, env);
+    children.push(child);
+    return child;
   };
 }

@@ -9,6 +9,7 @@ import { createOperationEvents } from '../../src/events/operation-events.js';
 import type { CallContext } from '../../src/operations/call-context.js';
 import { createCanceller } from '../../src/operations/canceller.js';
 import { createWatchService } from '../../src/operations/watch-service.js';
+import { createWaiterSlots } from '../../src/operations/waiter-slots.js';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { OperationStore } from '../../src/store/operation-store.js';
 import { newOp } from '../contract/fixtures.js';
@@ -32,7 +33,7 @@ describe('WatchOperation, step by step', () => {
     });
     const bus = createLocalBus();
     const events = createOperationEvents(bus);
-    const watch = createWatchService({ store, canceller: createCanceller(store, bus), events, logger: pino({ level: 'silent' }), coalesceMs: 0 });
+    const watch = createWatchService({ store, canceller: createCanceller(store, bus), events, logger: pino({ level: 'silent' }), slots: createWaiterSlots(100), coalesceMs: 0 });
     const { operation } = await inner.create(newOp({ now: Date.now() }));
     await inner.claim({ owner: 'w', kinds: [operation.kind], limit: 1, leaseMs: 60_000, now: Date.now() });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createServer } from '../../src/app.js';
-import { ConfigError, defaultConfig, parseConfig, resolveConfig } from '../../src/config.js';
+import { ConfigError, defaultConfig, parseConfig, resolveConfig, usage } from '../../src/config.js';
 
 describe('parseConfig', () => {
   it('uses the defaults of API.md', () => {
@@ -80,5 +80,94 @@ describe('one validation for flags and code', () => {
 
   it('names the environment variable when the bad value came from it', () => {
     expect(() => parseConfig([], { LRO_LEASE: 'soon' })).toThrow(/LRO_LEASE/);
+  });
+});
+
+describe('limits and retention (API.md, "Limits, rejection and shutdown")', () => {
+  it('defaults: 100000 queued, 10000 waiters, 1 MiB bodies, 30 days of retention', () => {
+    expect(parseConfig([], {})).toMatchObject({ maxQueued: 100_000, maxWaiters: 10_000, maxBodyBytes: 1_048_576, retentionMs: 30 * 86_400_000 });
+  });
+
+  it('reads counts, sizes and durations from flags and the environment', () => {
+    const env = { LRO_MAX_QUEUED: '3', LRO_MAX_WAITERS: '7', LRO_MAX_BODY: '64KiB', LRO_RETENTION: '1s' };
+    expect(parseConfig([], env)).toMatchObject({ maxQueued: 3, maxWaiters: 7, maxBodyBytes: 65_536, retentionMs: 1000 });
+    expect(parseConfig(['--max-queued', '5', '--max-waiters=1', '--max-body', '2048', '--retention', '0'], env)).toMatchObject({
+      maxQueued: 5,
+      maxWaiters: 1,
+      maxBodyBytes: 2048,
+      retentionMs: 0,
+    });
+  });
+
+  it.each([
+    ['1048576', 1_048_576],
+    ['1MiB', 1_048_576],
+    ['1mib', 1_048_576],
+    ['1 MiB', 1_048_576],
+    ['512KiB', 524_288],
+    ['1.5KiB', 1536],
+    ['2MB', 2_000_000],
+    ['10kb', 10_000],
+    ['1GiB', 1024 ** 3],
+    ['100B', 100],
+  ])('--max-body %s is %d bytes', (text, bytes) => {
+    expect(parseConfig(['--max-body', text], {})!.maxBodyBytes).toBe(bytes);
+  });
+
+  it.each([
+    ['30d', 30 * 86_400_000],
+    ['12h', 12 * 3_600_000],
+    ['500ms', 500],
+    ['0', 0],
+  ])('--retention %s is %d ms', (text, ms) => {
+    expect(parseConfig(['--retention', text], {})!.retentionMs).toBe(ms);
+  });
+
+  it.each([
+    ['--max-queued', '0'],
+    ['--max-queued', '-1'],
+    ['--max-queued', '1.5'],
+    ['--max-queued', 'lots'],
+    ['--max-queued', ''],
+    ['--max-waiters', '0'],
+    ['--max-waiters', '1e3'],
+    ['--max-body', '0'],
+    ['--max-body', '1XB'],
+    ['--max-body', '-1MiB'],
+    ['--max-body', '0.5B'],
+    ['--max-body', '2GiB'],
+    ['--max-body', 'MiB'],
+    ['--retention', 'forever'],
+    ['--retention', '-1d'],
+    ['--retention', '30 days'],
+  ])('refuses %s %j at start-up, naming the flag', (flag, value) => {
+    expect(() => parseConfig([flag, value], {})).toThrow(ConfigError);
+    expect(() => parseConfig([flag, value], {})).toThrow(flag);
+  });
+
+  it('names the variable when the bad value came from it', () => {
+    expect(() => parseConfig([], { LRO_MAX_BODY: 'huge' })).toThrow(/LRO_MAX_BODY \(--max-body\)/);
+    expect(() => parseConfig([], { LRO_MAX_QUEUED: '0' })).toThrow(/LRO_MAX_QUEUED \(--max-queued\)/);
+  });
+
+  it.each([
+    [{ maxQueued: 0 }, /--max-queued/],
+    [{ maxWaiters: 2.5 }, /--max-waiters/],
+    [{ maxBodyBytes: 0 }, /--max-body/],
+    [{ retentionMs: -1 }, /--retention/],
+    [{ retentionMs: Number.NaN }, /--retention/],
+  ])('createServer(%j) is refused as the flag would be', (options, message) => {
+    expect(() => createServer(options)).toThrow(message);
+  });
+
+  it('--help lists the new flags with their variables', () => {
+    for (const [flag, env] of [
+      ['--max-queued', 'LRO_MAX_QUEUED'],
+      ['--max-waiters', 'LRO_MAX_WAITERS'],
+      ['--max-body', 'LRO_MAX_BODY'],
+      ['--retention', 'LRO_RETENTION'],
+    ]) {
+      expect(usage()).toMatch(new RegExp(`${flag}\\s+${env}\\s`));
+    }
   });
 });

@@ -51,4 +51,6 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
    ALTER TABLE operations DROP CONSTRAINT operations_request_id_key;
    CREATE UNIQUE INDEX operations_request_id ON operations (principal, request_id);
    CREATE INDEX operations_principal ON operations (principal, id);`,
+  // 5: retention. The purge walks done records by their end, oldest first.
+  `CREATE INDEX operations_purge ON operations (end_time) WHERE done;`,
 ];

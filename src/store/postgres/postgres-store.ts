@@ -97,6 +97,15 @@ function statements(table: string, labels: string, schema: string) {
     get: named('get', `SELECT * FROM ${table} WHERE id = $1`),
     getOwned: named('get_owned', `SELECT * FROM ${table} WHERE id = $1 AND principal = $2`),
     delete: named('delete', `DELETE FROM ${table} WHERE id = $1 AND done RETURNING id`),
+    // Rows another instance is purging (or anything else holds) are skipped, not waited for; labels go by
+    // their foreign key's cascade.
+    purge: named(
+      'purge',
+      `DELETE FROM ${table} WHERE id IN (
+         SELECT id FROM ${table} WHERE done AND end_time < $1 ORDER BY end_time LIMIT $2 FOR UPDATE SKIP LOCKED
+       ) RETURNING id`,
+    ),
+    countQueued: named('count_queued', `SELECT count(*)::bigint AS n FROM ${table} WHERE state = 'QUEUED'`),
     cancel: named('cancel', `UPDATE ${table} SET ${cancelSet('$2', '$3')} WHERE id = $1 AND NOT done RETURNING *`),
     // Notifies from inside the statement when $4 (the channel) is given: 'done' for the queued ones it ended,
     // 'cancel' for the running ones (their owner aborts the handler). $6: only this principal's records
@@ -312,6 +321,17 @@ export function createPostgresStore(pool: pg.Pool, schema: string, notifier?: St
     async delete(id) {
       if (await one({ ...s.delete, values: [id] })) return 'deleted';
       return (await one({ ...s.get, values: [id] })) ? 'not_done' : 'not_found';
+    },
+    async purgeDone({ before, limit }) {
+      if (limit <= 0) return [];
+      return (await query({ ...s.purge, values: [before, limit] })).map((r) => r.id as string);
+    },
+    async countQueued() {
+      return Number((await one({ ...s.countQueued, values: [] }))?.n ?? 0);
+    },
+    async getByRequestId(requestId, principal) {
+      const row = await one({ ...s.byRequestId, values: [requestId, principal ?? ''] });
+      return row && rowToRecord(row);
     },
     async requestCancel(id, now, error) {
       const row = await one({ ...s.cancel, values: [id, now, errorJson(error)] });

@@ -83,4 +83,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    CREATE INDEX operations_create_time ON operations (create_time, id);
    CREATE UNIQUE INDEX operations_request_id ON operations (principal, request_id);
    CREATE INDEX operations_principal ON operations (principal, id);`,
+  // 5: retention. The purge walks done records by their end, oldest first.
+  `CREATE INDEX operations_purge ON operations (end_time) WHERE done = 1;`,
 ];

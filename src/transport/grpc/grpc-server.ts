@@ -16,6 +16,11 @@ import { binaryFormOf } from '../../proto/json-form.js';
 import { protos, type ServiceName } from '../../proto/protos.js';
 import { addReflection, HEALTH_SERVICE } from './reflection-service.js';
 
+export interface GrpcServerOptions {
+  /** Largest request message in bytes (--max-body; default 1 MiB); a larger one is RESOURCE_EXHAUSTED. */
+  maxMessageBytes?: number;
+}
+
 export interface GrpcServerHandle {
   server: grpc.Server;
   health: HealthImplementation;
@@ -95,9 +100,11 @@ export function createGrpcServer(
   implementations: Record<ServiceName, ServiceImplementation>,
   logger: Logger,
   shutdown: AbortSignal,
+  options: GrpcServerOptions = {},
 ): GrpcServerHandle {
   const { packageDefinition } = protos();
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
+  // grpc-js refuses a larger message from its length prefix, before reading it, with RESOURCE_EXHAUSTED.
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': options.maxMessageBytes ?? 1024 * 1024 });
   const serving: Record<string, 'SERVING'> = { '': 'SERVING' };
 
   for (const [serviceName, impl] of Object.entries(implementations)) {

@@ -11,6 +11,7 @@ import type {
   BatchCancelResult,
   BatchCancelTarget,
   HeartbeatResult,
+  KindStateCount,
   Lease,
   ListQuery,
   NewOperation,
@@ -69,6 +70,7 @@ export function createSqliteStore(path: string): OperationStore {
     // The same read for one principal: another's record is not found by the very query that would read it.
     readOwned: db.prepare(`SELECT ${RECORD_SELECT} FROM operations WHERE id = ? AND principal = ?`).raw(true),
     delete: db.prepare('DELETE FROM operations WHERE id = ? AND done = 1'),
+    countByKindAndState: db.prepare('SELECT kind, state, COUNT(*) AS count FROM operations GROUP BY kind, state'),
     cancelQueued: db.prepare(
       `UPDATE operations SET state = 'CANCELLED', done = 1, requested_cancellation = 1, error = @error,
          update_time = @now, end_time = @now WHERE id = @id AND state = 'QUEUED' RETURNING *`,
@@ -292,6 +294,9 @@ export function createSqliteStore(path: string): OperationStore {
     },
     async list(listQuery: ListQuery) {
       return listRows(listQuery).map(rowToRecord);
+    },
+    async countByKindAndState() {
+      return s.countByKindAndState.all() as KindStateCount[];
     },
     async requestCancelMany(target, now, error) {
       return requestCancelMany.immediate(target, now, error);

@@ -109,6 +109,7 @@ export function createGrpcServer(
       const contextOf = (call: grpc.ServerUnaryCall<unknown, object> | grpc.ServerWritableStream<unknown, object>) =>
         createCallContext(
           {
+            transport: 'grpc',
             onClientGone: (gone) => (call.cancelled ? gone() : call.once('cancelled', gone)),
             deadline: deadlineMs(call.getDeadline()),
             requestId: requestIdOf(call.metadata),

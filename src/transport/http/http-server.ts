@@ -175,6 +175,7 @@ export function createHttpServer(
     if (requestId !== undefined) reply.header('x-request-id', requestId);
     const ctx = createCallContext(
       {
+        transport: 'http',
         // 'close' before the response finished: the client went away (a WaitOperation releases its waiter).
         onClientGone(gone) {
           // Not request.raw.destroyed: a request whose body was read is destroyed while its client still waits.

@@ -8,13 +8,13 @@
  * same deployment-wide numbers. A scrape never fails: a store that does not answer leaves those two out
  * (and is logged), everything else is served.
  */
-import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ApiError } from '../errors/api-error.js';
-import { Code, codeName } from '../errors/code.js';
+import { Code } from '../errors/code.js';
 import type { Transport } from '../operations/call-context.js';
 import type { KindStateCount, OperationRecord, OperationState } from '../store/operation-store.js';
+import { createRequestMeters, type RequestMeter } from './request-meter.js';
 
 
 /**
@@ -30,8 +30,6 @@ export type CancelRequestOutcome = 'cancelled_before_start' | 'requested' | 'alr
 
 const STATES: readonly OperationState[] = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
 
-/** Calls take from under a millisecond (Get) to the Wait cap (60 s) and long Watch streams. */
-const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 /** Operations live from milliseconds (cancelled while queued) to hours. */
 const OPERATION_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800, 3600, 4 * 3600, 24 * 3600];
 /** A cancel ends within milliseconds when the handler watches its token; seconds mean it does not. */
@@ -48,12 +46,6 @@ export interface ServerMetricsOptions {
   /** The registered kinds: their series exist from the start, at 0, so that rate() sees the first one. */
   kinds: readonly string[];
   logger: Logger;
-}
-
-/** The counters of one RPC over one transport, bound to their labels once. */
-export interface RequestMeter {
-  /** One call ended with `code`, `startedAt` being its performance.now() at the start. */
-  done(startedAt: number, code: number): void;
 }
 
 export interface ServerMetrics {
@@ -184,19 +176,7 @@ export function createServerMetrics(opts: ServerMetricsOptions): ServerMetrics {
     buckets: CANCEL_BUCKETS,
     registers,
   });
-  const requests = new Counter({
-    name: 'lro_requests_total',
-    help: 'Calls that reached a service method, by transport, RPC and google.rpc code (CANCELLED: the client went away first).',
-    labelNames: ['transport', 'method', 'code'],
-    registers,
-  });
-  const requestDuration = new Histogram({
-    name: 'lro_request_duration_seconds',
-    help: 'Time a call spent in its service method (a stream: until it ended), by transport and RPC.',
-    labelNames: ['transport', 'method'],
-    buckets: REQUEST_BUCKETS,
-    registers,
-  });
+  const requests = createRequestMeters(registry);
 
   for (const kind of opts.kinds) started.labels(kind).inc(0);
   const startedOf = bound((kind) => started.labels(kind));
@@ -232,14 +212,7 @@ export function createServerMetrics(opts: ServerMetricsOptions): ServerMetrics {
     },
 
     requestMeter(transport, method) {
-      const seconds = requestDuration.labels(transport, method);
-      const byCode: { inc(): void }[] = [];
-      return {
-        done(startedAt, code) {
-          seconds.observe((performance.now() - startedAt) / 1000);
-          (byCode[code] ??= requests.labels(transport, method, codeName(code))).inc();
-        },
-      };
+      return requests.meter(transport, method);
     },
 
     operationStarted(kind) {

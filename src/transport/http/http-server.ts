@@ -154,9 +154,10 @@ export function createHttpServer(
     if (unexpected) logger.error({ err: error, method: request.method, url: request.url, requestId }, 'unexpected error');
     return sendError(reply, httpError);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, toHttpApiError(notFound(`${request.method} ${request.url.slice(0, 200)} is not an API method`, Reason.ROUTE_NOT_FOUND)).error),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    echoRequestId(request, reply);
+    return sendError(reply, toHttpApiError(notFound(`${request.method} ${request.url.slice(0, 200)} is not an API method`, Reason.ROUTE_NOT_FOUND)).error);
+  });
 
   async function handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const requestId = echoRequestId(request, reply);

@@ -83,7 +83,4 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    CREATE INDEX operations_create_time ON operations (create_time, id);
    CREATE UNIQUE INDEX operations_request_id ON operations (principal, request_id);
    CREATE INDEX operations_principal ON operations (principal, id);`,
-  // 5: the count behind the lro_operations gauge (countByKindAndState) reads this index alone; without it
-  // every scrape scanned the table (100 ms per 100,000 operations, the event loop blocked; 11 ms with it).
-  `CREATE INDEX operations_kind_state ON operations (kind, state);`,
 ];

@@ -23,6 +23,7 @@ import type {
 } from '../operation-store.js';
 import { RECORD_SELECT, rowToRecord, valuesToRecord, type Row } from '../row.js';
 import { createTickBatcher, ItemFailure, type BatchAnswers } from '../tick-batcher.js';
+import { COUNT_SQL, createCountReader } from './count-reader.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
 const dialect: SqlDialect = { param: () => '?', bool: (v) => (v ? 1 : 0) };
@@ -70,7 +71,7 @@ export function createSqliteStore(path: string): OperationStore {
     // The same read for one principal: another's record is not found by the very query that would read it.
     readOwned: db.prepare(`SELECT ${RECORD_SELECT} FROM operations WHERE id = ? AND principal = ?`).raw(true),
     delete: db.prepare('DELETE FROM operations WHERE id = ? AND done = 1'),
-    countByKindAndState: db.prepare('SELECT kind, state, COUNT(*) AS count FROM operations GROUP BY kind, state'),
+    countByKindAndState: db.prepare(COUNT_SQL),
     cancelQueued: db.prepare(
       `UPDATE operations SET state = 'CANCELLED', done = 1, requested_cancellation = 1, error = @error,
          update_time = @now, end_time = @now WHERE id = @id AND state = 'QUEUED' RETURNING *`,
@@ -112,6 +113,7 @@ export function createSqliteStore(path: string): OperationStore {
          update_time = @now, end_time = @now WHERE id = @id`,
     ),
   };
+  const counter = path === ':memory:' ? undefined : createCountReader(path);
   const listStatements = new Map<string, Database.Statement>();
   const claimStatements = new Map<number, Database.Statement>();
   const claimStatement = (kindCount: number) => {
@@ -296,7 +298,8 @@ export function createSqliteStore(path: string): OperationStore {
       return listRows(listQuery).map(rowToRecord);
     },
     async countByKindAndState() {
-      return s.countByKindAndState.all() as KindStateCount[];
+      // A file is counted off the event loop (count-reader.ts); an in-memory database has no second connection.
+      return counter ? counter.count() : (s.countByKindAndState.all() as KindStateCount[]);
     },
     async requestCancelMany(target, now, error) {
       return requestCancelMany.immediate(target, now, error);
@@ -333,6 +336,7 @@ export function createSqliteStore(path: string): OperationStore {
       return result;
     },
     async close() {
+      await counter?.close();
       if (db.open) db.close();
     },
   } satisfies OperationStore as OperationStore;

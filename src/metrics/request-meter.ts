@@ -27,6 +27,13 @@ class Tally implements RequestMeter {
 
   constructor(readonly labels: { transport: string; method: string }) {}
 
+  reset(): void {
+    this.codes.fill(0);
+    this.buckets.fill(0);
+    this.sum = 0;
+    this.count = 0;
+  }
+
   done(startedAt: number, code: number): void {
     const seconds = (performance.now() - startedAt) / 1000;
     this.codes[code] = this.codes[code]! + 1;
@@ -83,6 +90,10 @@ export function createRequestMeters(registry: Registry): RequestMeters {
         values.push({ metricName: `${name}_count`, labels: t.labels, value: t.count });
       }
       return Promise.resolve({ name, help, type: 'histogram', aggregator: 'sum', values });
+    },
+    /** What registry.resetMetrics() calls on every metric. */
+    reset() {
+      for (const t of tallies) t.reset();
     },
   };
   registry.registerMetric(histogram as unknown as Metric);

@@ -16,7 +16,6 @@ import type { Transport } from '../operations/call-context.js';
 import type { KindStateCount, OperationRecord, OperationState } from '../store/operation-store.js';
 import { createRequestMeters, type RequestMeter } from './request-meter.js';
 
-
 /**
  * What a cancel request found (`lro_cancel_requests_total{outcome}`), one per operation it named:
  * - `cancelled_before_start`: it was queued and is now done, CANCELLED (its handler never runs);

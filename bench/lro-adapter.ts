@@ -88,9 +88,10 @@ export async function startLro(options: LroOptions): Promise<LroInstance> {
   const ops = server.services['google.longrunning.Operations'];
   const kinds = server.services['lro.v1.Kinds'];
   // The call context every service function takes, built as the transports build it; the benchmark's
-  // calls never go away early and the server is never shutting down while they run.
+  // calls never go away early and the server is never shutting down while they run (its /metrics counts
+  // them as gRPC calls).
   const never = new AbortController().signal;
-  const ctx = () => createCallContext({ onClientGone() {} }, never);
+  const ctx = () => createCallContext({ transport: 'grpc', onClientGone() {} }, never);
   type Op = { name: string; done: boolean; error?: { code: number }; metadata: { type_url: string; value: Uint8Array } };
   const call = <T>(service: typeof ops, method: string, request: object): Promise<T> =>
     (service[method] as (req: object, c: ReturnType<typeof ctx>) => Promise<T>)(request, ctx());

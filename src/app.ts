@@ -33,6 +33,11 @@ import { openStore } from './store/open-store.js';
 import type { OperationStore } from './store/operation-store.js';
 import { createGrpcServer } from './transport/grpc/grpc-server.js';
 import { createHttpServer } from './transport/http/http-server.js';
+import { addMetricsRoute } from './transport/http/metrics-route.js';
+import { createCancelClock } from './metrics/cancel-clock.js';
+import { meterServices } from './metrics/metered-services.js';
+import { meterStore } from './metrics/metered-store.js';
+import { createServerMetrics } from './metrics/server-metrics.js';
 
 /** The server's configuration (validated exactly as flags are: see config.ts), plus what only code can pass. */
 export interface ServerOptions extends Omit<ConfigInput, 'store'> {
@@ -101,6 +106,7 @@ export function createServer(options: ServerOptions = {}): LroServer {
         waiters: ReturnType<typeof createWaiters>;
         events: OperationEvents;
         retention: RetentionTask;
+        cancels: ReturnType<typeof createCancelClock>;
       }
     | undefined;
 
@@ -152,7 +158,16 @@ export function createServer(options: ServerOptions = {}): LroServer {
       const storeSpec = typeof storeOption === 'object' ? storeOption : config.store;
       const opened =
         typeof storeSpec === 'string' ? await openStore(storeSpec, logger) : { store: storeSpec, bus: options.bus ?? createLocalBus() };
-      const { store, bus } = opened;
+      const { bus } = opened;
+      // Counted where operations change (metrics/metered-store.ts); runner is defined below, read at scrape time.
+      const metrics = createServerMetrics({
+        countOperations: () => opened.store.countByKindAndState(),
+        running: () => runner.runningIds().length,
+        kinds: registry.names(),
+        logger,
+      });
+      const cancels = createCancelClock(bus, (seconds) => metrics.cancelLatency(seconds));
+      const store = meterStore(opened.store, { metrics, cancels, logger });
       const events = createOperationEvents(bus);
       const waiters = createWaiters(events);
       const canceller = createCanceller(store, bus);
@@ -184,16 +199,18 @@ export function createServer(options: ServerOptions = {}): LroServer {
       };
       // The one place calls are authenticated and authorized, for both transports (grpc.health.v1 and
       // reflection are not in this map: they stay open).
-      const services = verifier ? guardServices(open, verifier) : open;
+      // Requests are counted around the guard, so refused tokens count too (metrics/metered-services.ts).
+      const services = meterServices(verifier ? guardServices(open, verifier) : open, metrics);
       const grpc = createGrpcServer(services, logger, shutdown.signal, { maxMessageBytes: config.maxBodyBytes });
       const http = createHttpServer(services, logger, shutdown.signal, { bodyLimit: config.maxBodyBytes });
+      addMetricsRoute(http.app, metrics);
       try {
         const grpcPort = await grpc.listen(config.host, config.grpcPort);
         const httpPort = await http.listen(config.host, config.httpPort);
         runner.start();
         retention.start();
         const addresses = { http: url('http://', config.host, httpPort), grpc: url('', config.host, grpcPort) };
-        parts = { store, bus, events, registry, runner, services, grpc, http, closeStore: typeof storeSpec === 'string', addresses, waiters, retention };
+        parts = { store, bus, events, registry, runner, services, grpc, http, closeStore: typeof storeSpec === 'string', addresses, waiters, retention, cancels };
         state = 'listening';
         logger.info(
           { ...addresses, store: typeof storeSpec === 'string' ? redact(storeSpec) : 'custom', kinds: registry.names(), auth: config.auth },
@@ -223,6 +240,7 @@ export function createServer(options: ServerOptions = {}): LroServer {
       await Promise.all([p.http.close(), p.grpc.close(2000)]);
       p.waiters.close();
       p.events.close();
+      p.cancels.close();
       await p.bus.close();
       if (p.closeStore) await p.store.close();
       state = 'closed';

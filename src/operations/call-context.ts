@@ -13,7 +13,11 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 
+/** The wire a call came by: a label of the request metrics. */
+export type Transport = 'grpc' | 'http';
+
 export interface CallContext {
+  readonly transport: Transport;
   /** Fires when the client goes away, its deadline passes, or the server starts to shut down. */
   readonly signal: AbortSignal;
   /** The client's deadline, ms since epoch, if it set one. */
@@ -49,6 +53,7 @@ export function visibleTo(ctx: CallContext): string | undefined {
 
 /** What a transport knows about one call. */
 export interface CallSource {
+  transport: Transport;
   /** Calls `gone` once the client has gone away (now or later); called at most once, on first use of the signal. */
   onClientGone(gone: () => void): void;
   deadline?: number;
@@ -66,6 +71,7 @@ class RequestContext implements CallContext {
   #requestId: string | undefined;
   #authorization: readonly string[] | undefined;
   readonly deadline: number | undefined;
+  readonly transport: Transport;
   readonly caller: Caller | undefined = undefined;
 
   constructor(
@@ -73,6 +79,7 @@ class RequestContext implements CallContext {
     private readonly shutdown: AbortSignal,
   ) {
     this.deadline = source.deadline;
+    this.transport = source.transport;
     this.#requestId = source.requestId;
   }
 
@@ -114,6 +121,10 @@ class CallerContext implements CallContext {
     private readonly call: CallContext,
     readonly caller: Caller,
   ) {}
+
+  get transport(): Transport {
+    return this.call.transport;
+  }
 
   get signal(): AbortSignal {
     return this.call.signal;

@@ -8,7 +8,7 @@ import type { OperationStore } from '../store/operation-store.js';
 import type { CallContext } from './call-context.js';
 import { validateLabels } from './labels.js';
 import { createIdFactory } from './operation-id.js';
-import { parseKindName } from './names.js';
+import { operationName, parseKindName } from './names.js';
 import type { NameRequest } from './operations-service.js';
 import type { QueueLimit } from './queue-limit.js';
 import { toKind, toOperation, type OperationMessage } from './to-operation.js';
@@ -49,7 +49,7 @@ function sameRequest(
   ) {
     throw new ApiError(Code.ALREADY_EXISTS, `request_id ${asked.requestId} was already used to start a different operation`, {
       reason: Reason.REQUEST_ID_REUSED,
-      metadata: { request_id: asked.requestId ?? '', operation: `operations/${operation.id}` },
+      metadata: { request_id: asked.requestId ?? '', operation: operationName(operation.id) },
     });
   }
   return toOperation(operation);

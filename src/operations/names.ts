@@ -7,9 +7,7 @@ const SEGMENT = /^[A-Za-z0-9._~-]{1,128}$/;
 /** Server-made ids: lowercase ULIDs (time-ordered, URL-safe). */
 export const OPERATION_ID = /^[0-9a-z]{26}$/;
 
-export function operationName(id: string): string {
-  return `operations/${id}`;
-}
+export { operationName } from '../runtime/operation-name.js';
 
 /** The id in `operations/{id}`, or undefined for a well-formed name no operation can have (→ NOT_FOUND). */
 export function parseOperationName(name: unknown, field = 'name'): string | undefined {

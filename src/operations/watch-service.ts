@@ -13,7 +13,7 @@ import type { OperationEvents } from '../events/operation-events.js';
 import type { OperationRecord, OperationStore } from '../store/operation-store.js';
 import { visibleTo, type CallContext } from './call-context.js';
 import { notCancellable, operationNotFound, type Canceller } from './canceller.js';
-import { parseOperationName } from './names.js';
+import { operationName, parseOperationName } from './names.js';
 import { toOperation, type OperationMessage } from './to-operation.js';
 import { holdingSlot, type WaiterSlots } from './waiter-slots.js';
 
@@ -95,7 +95,7 @@ export function createWatchService(opts: WatchServiceOptions) {
       signal.removeEventListener('abort', onAbort);
       if (cancelOnDisconnect && !ended && ctx.clientGone) {
         // The client lost interest before the end: cancel as CancelOperation would (a done one is left alone).
-        canceller.cancel(last).catch((err: unknown) => logger.debug({ err, operation: last.id }, 'cancel on disconnect found nothing to cancel'));
+        canceller.cancel(last).catch((err: unknown) => logger.debug({ err, operation: operationName(last.id), requestId: ctx.requestId }, 'cancel on disconnect found nothing to cancel'));
       }
     }
   }

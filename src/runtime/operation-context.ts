@@ -1,6 +1,7 @@
 import { ApiError } from '../errors/api-error.js';
 import { Code } from '../errors/code.js';
 import { abortCauseOf, type AbortCause } from './abort-reasons.js';
+import { operationName } from './operation-name.js';
 
 /** What a handler gets: cancellation, progress and a cancellable sleep, passed explicitly. */
 export interface OperationContext {
@@ -37,7 +38,7 @@ export function createOperationContext(args: {
 }): OperationContext {
   const { signal } = args;
   return {
-    name: `operations/${args.id}`,
+    name: operationName(args.id),
     kind: `kinds/${args.kind}`,
     attempt: args.attempt,
     signal,

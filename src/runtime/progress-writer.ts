@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { EventBus } from '../events/event-bus.js';
 import type { Lease, OperationStore, ProgressReport } from '../store/operation-store.js';
+import { operationName } from './operation-name.js';
 
 /**
  * Writes a handler's progress to the store without ever blocking it, throttled per operation: a report
@@ -40,7 +41,7 @@ export function createProgressWriter(args: {
         args.bus.publish({ type: 'progress', id: args.lease.id });
       }
     } catch (err) {
-      args.logger.debug({ err, operation: args.lease.id }, 'storing progress failed');
+      args.logger.debug({ err, operation: operationName(args.lease.id) }, 'storing progress failed');
     } finally {
       inFlight = undefined;
       if (pending && !settled) schedule();

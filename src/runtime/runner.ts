@@ -21,6 +21,7 @@ import { attemptsExhausted, cancelledWhileRunning, leaseLost, shuttingDown, time
 import { outcomeOfReturn, outcomeOfThrow, type Outcome } from './attempt-outcome.js';
 import type { Kind } from './kind.js';
 import { createOperationContext } from './operation-context.js';
+import { operationName } from './operation-name.js';
 import { createProgressWriter, type ProgressWriter } from './progress-writer.js';
 import type { KindRegistry } from './registry.js';
 
@@ -137,7 +138,7 @@ export function createRunner(opts: RunnerOptions): Runner {
     }
     attempt.settled = run(attempt, record)
       .then((outcome) => settle(attempt, outcome))
-      .catch((err: unknown) => logger.error({ err, operation: record.id }, 'finishing an operation failed'))
+      .catch((err: unknown) => logger.error({ err, operation: operationName(record.id) }, 'finishing an operation failed'))
       .finally(() => {
         if (running.get(record.id) === attempt) running.delete(record.id);
         void fill();
@@ -160,7 +161,10 @@ export function createRunner(opts: RunnerOptions): Runner {
       deadline = setTimeout(() => {
         controller.abort(timedOut(kind.timeoutMs));
         abandon = setTimeout(() => {
-          logger.warn({ operation: record.id, kind: kind.name }, 'a handler did not stop after its timeout; its slot is freed and nothing it does is stored');
+          logger.warn(
+            { operation: operationName(record.id), kind: kind.name },
+            'a handler did not stop after its timeout; its slot is freed and nothing it does is stored',
+          );
           resolve(outcomeOfThrow(controller.signal, undefined));
         }, abandonAfterMs);
       }, kind.timeoutMs);
@@ -233,7 +237,7 @@ export function createRunner(opts: RunnerOptions): Runner {
     const overdue = performance.now() - (leaseMs - opts.heartbeatMs / 2);
     for (const a of running.values()) {
       if (!a.detached && a.renewedAt < overdue) {
-        logger.warn({ operation: a.lease.id }, 'the lease could not be renewed in time; stopping this attempt before another one starts');
+        logger.warn({ operation: operationName(a.lease.id) }, 'the lease could not be renewed in time; stopping this attempt before another one starts');
         loseLease(a);
       }
     }
@@ -248,7 +252,10 @@ export function createRunner(opts: RunnerOptions): Runner {
       });
       for (const id of finished) bus.publish({ type: 'done', id });
       if (requeued.length > 0) {
-        logger.info({ operations: requeued.length > 20 ? `${requeued.length} operations` : requeued }, 'requeued operations whose worker stopped renewing its lease');
+        logger.info(
+          { operations: requeued.length > 20 ? `${requeued.length} operations` : requeued.map(operationName) },
+          'requeued operations whose worker stopped renewing its lease',
+        );
         announceRequeued(requeued);
       }
     } catch (err) {
@@ -270,11 +277,11 @@ export function createRunner(opts: RunnerOptions): Runner {
   async function giveBack(attempt: Attempt): Promise<void> {
     attempt.detached = true;
     if (running.get(attempt.lease.id) === attempt) running.delete(attempt.lease.id);
-    logger.warn({ operation: attempt.lease.id }, 'a handler ignored the shutdown signal; its operation goes back to the queue');
+    logger.warn({ operation: operationName(attempt.lease.id) }, 'a handler ignored the shutdown signal; its operation goes back to the queue');
     try {
       if (await store.release({ lease: attempt.lease, now: now() })) announceRequeued([attempt.lease.id]);
     } catch (err) {
-      logger.warn({ err, operation: attempt.lease.id }, 'giving an operation back failed; it runs again once its lease expires');
+      logger.warn({ err, operation: operationName(attempt.lease.id) }, 'giving an operation back failed; it runs again once its lease expires');
     }
   }
 
@@ -317,7 +324,7 @@ export function createRunner(opts: RunnerOptions): Runner {
       await Promise.race([Promise.all(interruptible.map((a) => a.settled)), delay(RELEASE_WAIT_MS)]);
       await Promise.all(interruptible.filter((a) => running.get(a.lease.id) === a).map(giveBack));
       // What is left cannot be cancelled, so it is not interrupted either: its leases stay renewed till it ends.
-      if (running.size > 0) logger.info({ operations: [...running.keys()] }, 'waiting for operations that cannot be interrupted');
+      if (running.size > 0) logger.info({ operations: [...running.keys()].map(operationName) }, 'waiting for operations that cannot be interrupted');
       await settledAll();
       phase = 'stopped';
       unsubscribe?.();

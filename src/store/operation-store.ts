@@ -128,6 +128,13 @@ export interface BatchCancelResult {
  */
 export type BatchCancelTarget = { ids: string[]; principal?: string } | { query: ListQuery };
 
+/** How many records there are of one kind in one state (`countByKindAndState`). */
+export interface KindStateCount {
+  kind: string;
+  state: OperationState;
+  count: number;
+}
+
 export interface RescueResult {
   /** Back to QUEUED for another attempt. */
   requeued: string[];
@@ -144,6 +151,11 @@ export interface OperationStore {
   /** With `principal`, only that principal's record: another's is undefined, exactly as a missing one. */
   get(id: string, principal?: string): Promise<OperationRecord | undefined>;
   list(query: ListQuery): Promise<OperationRecord[]>;
+  /**
+   * Every record counted by kind and state, everyone's (for operators' metrics; no principal applies):
+   * one row per pair that has records, none for pairs that have none.
+   */
+  countByKindAndState(): Promise<KindStateCount[]>;
   /** Removes a done record. */
   delete(id: string): Promise<'deleted' | 'not_found' | 'not_done'>;
   /**

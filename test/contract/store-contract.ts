@@ -5,6 +5,7 @@
  */
 import { describe } from 'vitest';
 import { describeBatchCancelContract } from './batch-cancel-contract.js';
+import { describeCountsContract } from './counts-contract.js';
 import { describeFencingContract } from './fencing-contract.js';
 import { describeLifecycleContract } from './lifecycle-contract.js';
 import { describePrincipalContract } from './principal-contract.js';
@@ -26,5 +27,6 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     describePrincipalContract(factory);
     describeQueueContract(factory);
     describePurgeContract(factory);
+    describeCountsContract(factory);
   });
 }

@@ -39,6 +39,7 @@ describe('WatchOperation, step by step', () => {
 
     const client = new AbortController();
     const ctx: CallContext = {
+      transport: 'grpc',
       signal: client.signal,
       deadline: undefined,
       requestId: 'test',

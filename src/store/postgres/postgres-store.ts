@@ -10,7 +10,19 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { compileListQuery, type SqlDialect } from '../filter-sql.js';
 import { createTickBatcher, ItemFailure } from '../tick-batcher.js';
-import type { BatchCancelResult, Finish, Lease, ListQuery, NewOperation, ProgressReport, OperationError, OperationRecord, OperationStore, RescueResult } from '../operation-store.js';
+import type {
+  BatchCancelResult,
+  Finish,
+  Lease,
+  ListQuery,
+  NewOperation,
+  ProgressReport,
+  OperationError,
+  OperationRecord,
+  OperationState,
+  OperationStore,
+  RescueResult,
+} from '../operation-store.js';
 import { rowToRecord, type Row } from '../row.js';
 import { quoteIdent } from './connection.js';
 import type { StatementNotifier } from './postgres-bus.js';
@@ -106,6 +118,7 @@ function statements(table: string, labels: string, schema: string) {
        ) RETURNING id`,
     ),
     countQueued: named('count_queued', `SELECT count(*)::bigint AS n FROM ${table} WHERE state = 'QUEUED'`),
+    countByKindAndState: named('count_by_kind_and_state', `SELECT kind, state, count(*)::int AS count FROM ${table} GROUP BY kind, state`),
     cancel: named('cancel', `UPDATE ${table} SET ${cancelSet('$2', '$3')} WHERE id = $1 AND NOT done RETURNING *`),
     // Notifies from inside the statement when $4 (the channel) is given: 'done' for the queued ones it ended,
     // 'cancel' for the running ones (their owner aborts the handler). $6: only this principal's records
@@ -290,6 +303,9 @@ export function createPostgresStore(pool: pg.Pool, schema: string, notifier?: St
     },
     async list(listQuery: ListQuery) {
       return (await query(compileListQuery(listQuery, dialect, table, labels))).map(rowToRecord);
+    },
+    async countByKindAndState() {
+      return (await query(s.countByKindAndState)).map((r) => ({ kind: r.kind as string, state: r.state as OperationState, count: Number(r.count) }));
     },
     async requestCancelMany(target, now, error) {
       if ('ids' in target) {

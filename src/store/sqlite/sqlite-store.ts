@@ -11,6 +11,7 @@ import type {
   BatchCancelResult,
   BatchCancelTarget,
   HeartbeatResult,
+  KindStateCount,
   Lease,
   ListQuery,
   NewOperation,
@@ -22,6 +23,7 @@ import type {
 } from '../operation-store.js';
 import { RECORD_SELECT, rowToRecord, valuesToRecord, type Row } from '../row.js';
 import { createTickBatcher, ItemFailure, type BatchAnswers } from '../tick-batcher.js';
+import { COUNT_SQL, createCountReader } from './count-reader.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
 const dialect: SqlDialect = { param: () => '?', bool: (v) => (v ? 1 : 0) };
@@ -77,6 +79,7 @@ export function createSqliteStore(path: string): OperationStore {
     ).pluck(),
     // Counts entries of the (state, id) index only: about 4 ms for 100,000 queued (queue-limit.ts avoids it).
     countQueued: db.prepare(`SELECT count(*) FROM operations WHERE state = 'QUEUED'`).pluck(),
+    countByKindAndState: db.prepare(COUNT_SQL),
     cancelQueued: db.prepare(
       `UPDATE operations SET state = 'CANCELLED', done = 1, requested_cancellation = 1, error = @error,
          update_time = @now, end_time = @now WHERE id = @id AND state = 'QUEUED' RETURNING *`,
@@ -118,6 +121,7 @@ export function createSqliteStore(path: string): OperationStore {
          update_time = @now, end_time = @now WHERE id = @id`,
     ),
   };
+  const counter = path === ':memory:' ? undefined : createCountReader(path);
   const listStatements = new Map<string, Database.Statement>();
   const claimStatements = new Map<number, Database.Statement>();
   const claimStatement = (kindCount: number) => {
@@ -307,6 +311,10 @@ export function createSqliteStore(path: string): OperationStore {
     async list(listQuery: ListQuery) {
       return listRows(listQuery).map(rowToRecord);
     },
+    async countByKindAndState() {
+      // A file is counted off the event loop (count-reader.ts); an in-memory database has no second connection.
+      return counter ? counter.count() : (s.countByKindAndState.all() as KindStateCount[]);
+    },
     async requestCancelMany(target, now, error) {
       return requestCancelMany.immediate(target, now, error);
     },
@@ -352,6 +360,7 @@ export function createSqliteStore(path: string): OperationStore {
       return result;
     },
     async close() {
+      await counter?.close();
       if (db.open) db.close();
     },
   } satisfies OperationStore as OperationStore;

@@ -37,6 +37,12 @@ function requestIdOf(metadata: grpc.Metadata): string | undefined {
   return typeof value === 'string' && value.length > 0 && value.length <= 128 ? value : undefined;
 }
 
+function echoOf(requestId: string): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  metadata.set('x-request-id', requestId);
+  return metadata;
+}
+
 /**
  * The definition with each response serializer taking a result's own binary form when it has one (an
  * operation encodes itself straight from its record) and the generic encoder otherwise.
@@ -113,16 +119,21 @@ export function createGrpcServer(
     for (const [methodName, methodDefinition] of Object.entries(definition)) {
       const fn = impl[methodName];
       const method = `${serviceName}/${methodName}`;
-      const contextOf = (call: grpc.ServerUnaryCall<unknown, object> | grpc.ServerWritableStream<unknown, object>) =>
-        createCallContext(
+      const contextOf = (call: grpc.ServerUnaryCall<unknown, object> | grpc.ServerWritableStream<unknown, object>) => {
+        const requestId = requestIdOf(call.metadata);
+        // Echoed in the response headers (initial metadata), which come before the answer or the error.
+        if (requestId !== undefined) call.sendMetadata(echoOf(requestId));
+        return createCallContext(
           {
+            transport: 'grpc',
             onClientGone: (gone) => (call.cancelled ? gone() : call.once('cancelled', gone)),
             deadline: deadlineMs(call.getDeadline()),
-            requestId: requestIdOf(call.metadata),
+            requestId,
             authorization: () => call.metadata.get('authorization').map(String),
           },
           shutdown,
         );
+      };
       const publicError = (err: unknown, requestId: string) => {
         const { error, unexpected } = toPublicError(err, requestId);
         if (unexpected) logger.error({ err, method, requestId }, 'unexpected error');

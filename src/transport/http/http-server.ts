@@ -83,6 +83,13 @@ function requestIdOf(headers: IncomingHttpHeaders): string | undefined {
   return typeof value === 'string' && value.length > 0 && value.length <= 128 ? value : undefined;
 }
 
+/** The caller's x-request-id, echoed on every answer, errors included (the transcoder's and fastify's own). */
+function echoRequestId(request: FastifyRequest, reply: FastifyReply): string | undefined {
+  const requestId = requestIdOf(request.headers);
+  if (requestId !== undefined) reply.header('x-request-id', requestId);
+  return requestId;
+}
+
 /** Every `authorization` value as sent: Node keeps only the first in `headers`, and several must be refused. */
 function authorizationOf(rawHeaders: readonly string[]): string[] {
   const values: string[] = [];
@@ -119,7 +126,8 @@ export function createHttpServer(
     return503OnClosing: false, // its 503 is not our envelope; the handler answers UNAVAILABLE itself
     forceCloseConnections: 'idle',
     clientErrorHandler: writeClientError,
-    frameworkErrors: (error, _request, reply) => {
+    frameworkErrors: (error, request, reply) => {
+      echoRequestId(request, reply);
       void sendError(reply, toHttpApiError(error).error);
     },
   });
@@ -142,15 +150,18 @@ export function createHttpServer(
   });
 
   app.setErrorHandler((error, request, reply) => {
+    const requestId = echoRequestId(request, reply);
     const { error: httpError, unexpected } = toHttpApiError(error);
-    if (unexpected) logger.error({ err: error, method: request.method, url: request.url }, 'unexpected error');
+    if (unexpected) logger.error({ err: error, method: request.method, url: request.url, requestId }, 'unexpected error');
     return sendError(reply, httpError);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, toHttpApiError(notFound(`${request.method} ${request.url.slice(0, 200)} is not an API method`, Reason.ROUTE_NOT_FOUND)).error),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    echoRequestId(request, reply);
+    return sendError(reply, toHttpApiError(notFound(`${request.method} ${request.url.slice(0, 200)} is not an API method`, Reason.ROUTE_NOT_FOUND)).error);
+  });
 
   async function handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const requestId = echoRequestId(request, reply);
     // An absolute-form target (`GET http://host/v1/kinds`, as proxies send) is its path.
     const url = (request.raw.url ?? '/').replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?]*/i, '') || '/';
     const q = url.indexOf('?');
@@ -172,10 +183,9 @@ export function createHttpServer(
     const fn = implementations[route.serviceName as ServiceName][route.methodName];
     if (!fn) throw new ApiError(Code.UNIMPLEMENTED, `${route.serviceName}.${route.methodName} is not implemented`);
 
-    const requestId = requestIdOf(headers);
-    if (requestId !== undefined) reply.header('x-request-id', requestId);
     const ctx = createCallContext(
       {
+        transport: 'http',
         // 'close' before the response finished: the client went away (a WaitOperation releases its waiter).
         onClientGone(gone) {
           // Not request.raw.destroyed: a request whose body was read is destroyed while its client still waits.

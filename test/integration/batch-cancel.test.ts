@@ -139,7 +139,7 @@ describe('BatchCancelOperations by filter, over HTTP/JSON', () => {
 });
 
 describe('BatchCancelOperations over 10,000 matches', () => {
-  it('cancels them all by paging, one store call per page and none per operation', async () => {
+  it('cancels them all by paging, one store call per page and none per operation', { timeout: 180_000 }, async () => {
     const dir = tempDir();
     const inner = createSqliteStore(dir.file('lro.sqlite'));
     const calls = { many: 0, one: 0 };

@@ -97,10 +97,14 @@ describe('--max-waiters', () => {
     expect((await httpCall(one.http, 'POST', `/v1/${op.name}:wait`, { timeout: '-1s' })).status).toBe(400);
     expect((await httpCall(one.http, 'GET', `/v1/${unknown}:watch`)).status).toBe(404);
     expect((await ended(one.grpc.watch({ name: unknown }))).code).toBe(5);
-    await one.grpc.waitOperation({ name: op.name, timeout: ZERO });
+    await slotFree(one, op.name); // a stream's slot comes back as it ends, not necessarily before its status arrives
 
     // The client goes away: a gRPC Wait past its deadline, a cancelled gRPC watch, an aborted HTTP Wait.
-    await expect(one.grpc.waitOperation({ name: op.name, timeout: { seconds: 30 } }, { deadline: Date.now() + 200 })).resolves.toBeDefined();
+    // The server answers before the deadline; on a loaded machine the answer may still arrive after it.
+    const beforeDeadline = await one.grpc
+      .waitOperation({ name: op.name, timeout: { seconds: 30 } }, { deadline: Date.now() + 200 })
+      .then(() => 0, (err: grpc.ServiceError) => err.code);
+    expect([0, 4]).toContain(beforeDeadline);
     await slotFree(one, op.name);
     const cancelled = await watching(one, op.name);
     expectHttpRejection(await httpCall(one.http, 'POST', `/v1/${op.name}:wait`, { timeout: '0s' }), 'TOO_MANY_WAITERS');
@@ -118,9 +122,9 @@ describe('--max-waiters', () => {
     const watched = await watching(one, op.name);
     run.release();
     expect((await watched.end).code).toBe(0);
-    await one.grpc.waitOperation({ name: op.name, timeout: ZERO });
+    await slotFree(one, op.name);
     // And a watch of a done operation: one message, the end, the slot back.
     expect((await ended(one.grpc.watch({ name: op.name }))).code).toBe(0);
-    await one.grpc.waitOperation({ name: op.name, timeout: ZERO });
+    await slotFree(one, op.name);
   });
 });

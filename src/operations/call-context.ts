@@ -51,6 +51,11 @@ export function visibleTo(ctx: CallContext): string | undefined {
   return caller === undefined || caller.admin ? undefined : caller.principal;
 }
 
+/** An incoming `x-request-id` the server keeps (and echoes): 1 to 128 characters; anything else is ignored. */
+export function acceptedRequestId(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 && value.length <= 128 ? value : undefined;
+}
+
 /** What a transport knows about one call. */
 export interface CallSource {
   transport: Transport;

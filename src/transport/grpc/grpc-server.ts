@@ -11,7 +11,7 @@ import { ApiError } from '../../errors/api-error.js';
 import { Code } from '../../errors/code.js';
 import { toGrpcError } from '../../errors/status-mapping.js';
 import { toPublicError } from '../../errors/public-error.js';
-import { createCallContext, type ServiceImplementation } from '../../operations/call-context.js';
+import { acceptedRequestId, createCallContext, type ServiceImplementation } from '../../operations/call-context.js';
 import { binaryFormOf } from '../../proto/json-form.js';
 import { protos, type ServiceName } from '../../proto/protos.js';
 import { addReflection, HEALTH_SERVICE } from './reflection-service.js';
@@ -33,8 +33,7 @@ export interface GrpcServerHandle {
 }
 
 function requestIdOf(metadata: grpc.Metadata): string | undefined {
-  const value = metadata.get('x-request-id')[0];
-  return typeof value === 'string' && value.length > 0 && value.length <= 128 ? value : undefined;
+  return acceptedRequestId(metadata.get('x-request-id')[0]);
 }
 
 function echoOf(requestId: string): grpc.Metadata {

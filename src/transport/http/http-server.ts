@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { ApiError, invalidArgument, notFound } from '../../errors/api-error.js';
 import { Code } from '../../errors/code.js';
 import { toPublicError } from '../../errors/public-error.js';
-import { createCallContext, type ServiceImplementation } from '../../operations/call-context.js';
+import { acceptedRequestId, createCallContext, type ServiceImplementation } from '../../operations/call-context.js';
 import { protos, type ServiceName } from '../../proto/protos.js';
 import { HttpApiError, methodNotAllowed, sendError, toHttpApiError, writeClientError } from './http-errors.js';
 import { splitPath } from './path-template.js';
@@ -79,8 +79,7 @@ function deadlineOf(headers: IncomingHttpHeaders): number | undefined {
 }
 
 function requestIdOf(headers: IncomingHttpHeaders): string | undefined {
-  const value = headers['x-request-id'];
-  return typeof value === 'string' && value.length > 0 && value.length <= 128 ? value : undefined;
+  return acceptedRequestId(headers['x-request-id']);
 }
 
 /** The caller's x-request-id, echoed on every answer, errors included (the transcoder's and fastify's own). */

@@ -10,6 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import { Code } from '../errors/code.js';
 import type { CallContext, ServiceImplementation } from '../operations/call-context.js';
+import { onStreamEnd } from '../operations/stream-end.js';
 import type { ServiceName } from '../proto/protos.js';
 import type { RequestMeter } from './request-meter.js';
 import { codeOf, type ServerMetrics } from './server-metrics.js';
@@ -19,17 +20,9 @@ const isStream = (value: object): value is AsyncIterable<object> => Symbol.async
 /** OK, unless the client went away before the answer (it never saw one: as HTTP's 499, gRPC's CANCELLED). */
 const endCode = (ctx: CallContext) => (ctx.clientGone ? Code.CANCELLED : Code.OK);
 
-async function* meteredStream(messages: AsyncIterable<object>, meter: RequestMeter, startedAt: number, ctx: CallContext): AsyncGenerator<object> {
-  let code: number | undefined;
-  try {
-    yield* messages;
-  } catch (err) {
-    code = codeOf(err);
-    throw err;
-  } finally {
-    // Also when the transport stops early (return()): the client went away, or the server drains.
-    meter.done(startedAt, code ?? endCode(ctx));
-  }
+/** A stream counts when it ends: its error's code, or OK / CANCELLED, also when the transport stops it early. */
+function meteredStream(messages: AsyncIterable<object>, meter: RequestMeter, startedAt: number, ctx: CallContext): AsyncIterable<object> {
+  return onStreamEnd(messages, (how) => meter.done(startedAt, how.failed ? codeOf(how.error) : endCode(ctx)));
 }
 
 export function meterServices(

@@ -6,6 +6,7 @@
  */
 import { resourceExhausted } from '../errors/api-error.js';
 import { Reason } from '../errors/reasons.js';
+import { onStreamEnd } from './stream-end.js';
 
 /** When a refused client should try again: waits end within the wait cap, most much sooner. */
 const RETRY_MS = 1_000;
@@ -46,25 +47,5 @@ export function createWaiterSlots(max: number): WaiterSlots {
 
 /** The messages of a stream that holds a slot: given back when the stream ends, fails or is closed early. */
 export function holdingSlot<T>(messages: AsyncIterable<T>, release: () => void): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator]() {
-      const iterator = messages[Symbol.asyncIterator]();
-      return {
-        async next() {
-          try {
-            const result = await iterator.next();
-            if (result.done) release();
-            return result;
-          } catch (err) {
-            release();
-            throw err;
-          }
-        },
-        async return(value?: unknown) {
-          release();
-          return (await iterator.return?.(value)) ?? { done: true as const, value: undefined };
-        },
-      };
-    },
-  };
+  return onStreamEnd(messages, release);
 }
